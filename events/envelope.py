@@ -1,0 +1,202 @@
+"""The envelope every event shares: what a client sends (`EventDraft`) and what was recorded
+(`RecordedEvent`), with the schema that turns the one into the other."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from events.catalog import CATALOG, CONFIDENCE_LEVELS, SourceSchema
+from events.dates import PartialDate
+from events.errors import InvalidEvent
+from events.fields import PartialDateField, Slug
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """A validated event that is not yet recorded. `data` holds the type's canonical fields."""
+
+    type: str
+    occurred_on: PartialDate
+    summary: str
+    data: dict[str, Any]
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    confidence: str = "reported"
+    id: str | None = None
+
+    def with_id(self) -> EventDraft:
+        """The same draft with an id: the client's, or a new one."""
+        if self.id is not None:
+            return self
+        return EventDraft(
+            type=self.type,
+            occurred_on=self.occurred_on,
+            summary=self.summary,
+            data=self.data,
+            sources=self.sources,
+            confidence=self.confidence,
+            id=str(uuid.uuid4()),
+        )
+
+    def content(self, partnership: str) -> dict[str, Any]:
+        """What the event says, as plain data: the part a retry must repeat exactly."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "partnership": partnership,
+            "occurred_on": str(self.occurred_on),
+            "summary": self.summary,
+            "sources": self.sources,
+            "confidence": self.confidence,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as the store holds it: its content, its place in the logs, and its hash."""
+
+    id: str
+    type: str
+    partnership: str
+    occurred_on: PartialDate
+    summary: str
+    sources: list[dict[str, Any]]
+    confidence: str
+    data: dict[str, Any]
+    version: int
+    position: int
+    recorded_at: datetime
+    hash: str
+
+    @property
+    def precision(self) -> str:
+        return self.occurred_on.precision.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "partnership": self.partnership,
+            "occurred_on": str(self.occurred_on),
+            "precision": self.precision,
+            "summary": self.summary,
+            "sources": self.sources,
+            "confidence": self.confidence,
+            "data": self.data,
+            "version": self.version,
+            "position": self.position,
+            "recorded_at": self.recorded_at.isoformat(),
+            "hash": self.hash,
+        }
+
+    @classmethod
+    def from_dict(cls, body: dict[str, Any]) -> RecordedEvent:
+        return cls(
+            id=body["id"],
+            type=body["type"],
+            partnership=body["partnership"],
+            occurred_on=PartialDate.parse(body["occurred_on"]),
+            summary=body["summary"],
+            sources=body["sources"],
+            confidence=body["confidence"],
+            data=body["data"],
+            version=body["version"],
+            position=body["position"],
+            recorded_at=datetime.fromisoformat(body["recorded_at"]),
+            hash=body["hash"],
+        )
+
+
+class EventInputSchema(Schema):
+    """One event as a client writes it; `data` is checked against the type's own schema."""
+
+    id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Optional: supply one to make retries idempotent."},
+    )
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(tuple(CATALOG)),
+        metadata={"description": "One of the catalog's types (GET /v1/catalog)."},
+    )
+    partnership = Slug(
+        load_default=None,
+        metadata={"description": "Optional: when given it must match the URL's partnership."},
+    )
+    occurred_on = PartialDateField(
+        required=True,
+        metadata={"description": "When it happened: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD."},
+    )
+    summary = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "One line a person reads on the timeline."},
+    )
+    sources = fields.List(
+        fields.Nested(SourceSchema),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Citations."},
+    )
+    confidence = fields.String(
+        load_default="reported",
+        validate=validate.OneOf(CONFIDENCE_LEVELS),
+        metadata={"description": "rumored < reported < confirmed."},
+    )
+    data = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "The type's own fields (GET /v1/catalog)."},
+    )
+
+    @validates_schema
+    def _data_matches_type(self, values: dict[str, Any], **kwargs: Any) -> None:
+        schema = CATALOG.get(values.get("type", ""))
+        if schema is None or "data" not in values:
+            return
+        errors = schema().validate(values["data"])
+        if errors:
+            raise ValidationError({"data": errors})
+
+    @post_load
+    def _draft(self, values: dict[str, Any], **kwargs: Any) -> EventDraft:
+        schema = CATALOG[values["type"]]()
+        data = schema.dump(schema.load(values["data"]))
+        return EventDraft(
+            id=str(values["id"]) if values["id"] is not None else None,
+            type=values["type"],
+            occurred_on=values["occurred_on"],
+            summary=values["summary"],
+            sources=[_drop_empty(SourceSchema().dump(source)) for source in values["sources"]],
+            confidence=values["confidence"],
+            data=_drop_empty(data),
+        )
+
+
+def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
+    """Optional fields left out are not stored as nulls, so one event has one spelling."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def parse_event(payload: Any, partnership: str | None = None) -> EventDraft:
+    """Validate one event from a client; raise `InvalidEvent` naming each bad field."""
+    if not isinstance(payload, dict):
+        raise InvalidEvent({"_schema": ["An event is a JSON object."]})
+    try:
+        draft: EventDraft = EventInputSchema().load(payload)
+    except ValidationError as error:
+        raise InvalidEvent(_as_dict(error.messages)) from None
+    claimed = payload.get("partnership")
+    if partnership is not None and claimed is not None and claimed != partnership:
+        raise InvalidEvent({"partnership": [f"This event belongs to {partnership!r}."]})
+    return draft
+
+
+def _as_dict(messages: Any) -> dict[str, Any]:
+    return messages if isinstance(messages, dict) else {"_schema": messages}

@@ -1,0 +1,595 @@
+"""The service: pactlog's verbs in plain types. Everything above (HTTP, CLI) calls these.
+
+Writes go to the event store through the partnership's aggregate (write rules, hash chain,
+optimistic concurrency, idempotency); reads come from the view, bitemporally.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from events.catalog import AMENDING_TYPES
+from events.dates import PartialDate
+from events.envelope import EventDraft, RecordedEvent
+from events.errors import (
+    Conflict,
+    DuplicateEventId,
+    EventNotFound,
+    IdempotencyKeyReused,
+    InvalidEvent,
+    PartnershipExists,
+    PartnershipNotFound,
+    StaleVersion,
+)
+from events.integrity import GENESIS, chain_hash, content_digest
+from events.rules import Target, apply_correction, check_draft, check_occurred_on
+from service.config import store_env
+from service.projections.entities import render_disputes
+from service.projections.investments import (
+    investment_totals,
+    merge_investments,
+    render_investments,
+)
+from service.projections.policy import TrustPolicy, default_policy
+from service.projections.state import State, apply_event, headline, render_state
+from service.projections.trust import render_trust, trust_contributions
+from service.projector import catch_up, open_view
+from service.recorders import IdempotencyRecord, IndexedRecorder, IndexEntry
+from service.store import PactlogApplication, to_recorded
+from service.stream import Partnership, stream_id
+from service.view import END_OF_TIME, TimelineView, key_after
+
+MAX_WRITE_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class AppendedEvent:
+    id: str
+    version: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What an append wrote (or, for a faithful retry, what the original wrote)."""
+
+    partnership: str
+    events: list[AppendedEvent]
+    replayed: bool = False
+
+    @property
+    def position(self) -> int:
+        return self.events[-1].position
+
+    @property
+    def version(self) -> int:
+        return self.events[-1].version
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Which cut of a stream a read reflects."""
+
+    version: int
+    position: int
+    as_of: date | None
+    known_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StateAnswer:
+    partnership: str
+    knowledge: Knowledge
+    state: dict[str, Any]
+    not_yet_counted: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Verification:
+    partnership: str
+    ok: bool
+    checked: int
+    head: str
+    problem: str | None = None
+    version: int | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PactlogService:
+    """One per process (build it after forking)."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        policy: TrustPolicy | None = None,
+        project_inline: bool = True,
+    ) -> None:
+        self.env = store_env(database_url)
+        self.app = PactlogApplication(env=self.env)
+        self.view: TimelineView = open_view(self.env)
+        self.clock = clock
+        self.policy = policy or default_policy()
+        # Inline: reads project what is pending before answering (one process, e.g. SQLite).
+        self.project_inline = project_inline
+        self._projecting = threading.Lock()
+
+    def close(self) -> None:
+        self.app.close()
+        self.view.datastore.close()  # type: ignore[attr-defined]
+
+    @property
+    def _index(self) -> IndexedRecorder:
+        recorder = self.app.recorder
+        assert isinstance(recorder, IndexedRecorder)
+        return recorder
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def create_partnership(
+        self, slug: str, draft: EventDraft, *, idempotency_key: str | None = None
+    ) -> Appended:
+        """Start a stream with its `PartnershipFormed` event."""
+        if draft.type != "PartnershipFormed":
+            raise InvalidEvent({"type": ["A partnership starts with PartnershipFormed."]})
+        return self.append(slug, [draft], idempotency_key=idempotency_key)
+
+    def append(
+        self,
+        slug: str,
+        drafts: Sequence[EventDraft],
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Appended:
+        """Record `drafts` atomically at the end of the stream: all or nothing.
+
+        A stream that does not exist yet is started by a first `PartnershipFormed`. With
+        `expected_version`, a stream that moved raises `StaleVersion`; without, a concurrent
+        writer only makes us try again. A retry with the same idempotency key or the same event
+        ids and content answers as the original did and stores nothing.
+        """
+        if not drafts:
+            raise InvalidEvent({"events": ["Give at least one event."]})
+        # The request as the client sent it (ids it left out are not part of it).
+        request_digest = content_digest(
+            {
+                "events": [draft.content(slug) for draft in drafts],
+                "expected_version": expected_version,
+            }
+        )
+        drafts = [draft.with_id() for draft in drafts]
+        contents = [draft.content(slug) for draft in drafts]
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            earlier = self._earlier_answer(slug, drafts, contents, idempotency_key, request_digest)
+            if earlier is not None:
+                return earlier
+            aggregate = self._prepare(slug, drafts, expected_version)
+            entries = [
+                IndexEntry(
+                    event_id=str(draft.id),
+                    partnership=slug,
+                    version=aggregate.version - len(drafts) + 1 + i,
+                    digest=content_digest(content),
+                    target_id=draft.data.get("target_id") if draft.type in AMENDING_TYPES else None,
+                )
+                for i, (draft, content) in enumerate(zip(drafts, contents, strict=True))
+            ]
+            key = (
+                IdempotencyRecord(slug, idempotency_key, request_digest)
+                if idempotency_key
+                else None
+            )
+            try:
+                recordings = self.app.save(
+                    aggregate, pactlog_index=entries, pactlog_idempotency=key
+                )
+            except IntegrityError:
+                if expected_version is not None:
+                    earlier = self._earlier_answer(
+                        slug, drafts, contents, idempotency_key, request_digest
+                    )
+                    if earlier is not None:
+                        return earlier
+                    raise StaleVersion(expected_version, self._stream_version(slug)) from None
+                continue
+            return Appended(
+                slug,
+                [
+                    AppendedEvent(entry.event_id, entry.version, recording.notification.id)
+                    for entry, recording in zip(entries, recordings, strict=True)
+                ],
+            )
+        raise Conflict(f"{slug!r} kept changing under {MAX_WRITE_ATTEMPTS} attempts; try again")
+
+    def _earlier_answer(
+        self,
+        slug: str,
+        drafts: Sequence[EventDraft],
+        contents: Sequence[dict[str, Any]],
+        idempotency_key: str | None,
+        request_digest: str,
+    ) -> Appended | None:
+        if idempotency_key:
+            record = self._index.find_idempotency_key(slug, idempotency_key)
+            if record is not None:
+                if record.request_digest != request_digest:
+                    raise IdempotencyKeyReused(idempotency_key)
+                return Appended(
+                    slug,
+                    [
+                        AppendedEvent(a["id"], a["version"], a["position"])
+                        for a in record.answer or []
+                    ],
+                    replayed=True,
+                )
+        found = self._index.find_events([str(draft.id) for draft in drafts])
+        if not found:
+            return None
+        for content in contents:
+            entry = found.get(content["id"])
+            if entry is not None and entry.digest != content_digest(content):
+                raise DuplicateEventId(content["id"])
+        if len(found) != len(drafts):  # a batch that repeats only part of an earlier one
+            raise DuplicateEventId(next(iter(found)))
+        return Appended(
+            slug,
+            [
+                AppendedEvent(
+                    found[c["id"]].event_id, found[c["id"]].version, found[c["id"]].position
+                )
+                for c in contents
+            ],
+            replayed=True,
+        )
+
+    def _prepare(
+        self, slug: str, drafts: Sequence[EventDraft], expected_version: int | None
+    ) -> Partnership:
+        """The aggregate with `drafts` triggered on it, every write rule checked."""
+        now = self.clock()
+        today = now.date()
+        first, *rest = drafts
+        try:
+            aggregate: Partnership = self.app.repository.get(stream_id(slug))
+        except AggregateNotFoundError:
+            if first.type != "PartnershipFormed":
+                raise PartnershipNotFound(slug) from None
+            if expected_version not in (None, 0):
+                raise StaleVersion(expected_version, 0) from None
+            check_occurred_on(first.occurred_on, today, "occurred_on")
+            aggregate = Partnership.form(slug, first, now)
+        else:
+            if first.type == "PartnershipFormed" and expected_version in (None, 0):
+                raise PartnershipExists(slug)
+            if expected_version is not None and aggregate.version != expected_version:
+                raise StaleVersion(expected_version, aggregate.version)
+            rest = list(drafts)
+        batch: dict[str, dict[str, Any]] = {}
+        for draft in rest:
+            target = self._target(slug, draft, batch)
+            check_draft(draft, aggregate.facts, today, target, slug)
+            aggregate.record(draft, now)
+            batch[str(draft.id)] = draft.content(slug)
+        return aggregate
+
+    def _target(
+        self, slug: str, draft: EventDraft, batch: dict[str, dict[str, Any]]
+    ) -> Target | None:
+        if draft.type not in AMENDING_TYPES:
+            return None
+        target_id = str(draft.data["target_id"])
+        content = batch.get(target_id) or self._current_content(target_id)
+        if content is None:
+            return None
+        return Target(target_id, content["partnership"], content["type"], content["data"])
+
+    def _current_content(self, event_id: str) -> dict[str, Any] | None:
+        """An event's content with every correction recorded so far applied."""
+        entry = self._index.find_events([event_id]).get(event_id)
+        if entry is None:
+            return None
+        content = self._event_at(entry.partnership, entry.version).content()
+        for amendment in self._index.find_amendments(event_id):
+            event = self._event_at(amendment.partnership, amendment.version)
+            if event.type == "EventCorrected":
+                content = apply_correction(content, event.data["fields"])
+        return content
+
+    def _event_at(self, slug: str, version: int) -> Any:
+        events = list(self.app.events.get(stream_id(slug), gt=version - 1, lte=version))
+        if not events:
+            raise EventNotFound(f"{slug}@{version}")
+        return events[0]
+
+    def _stream_version(self, slug: str) -> int:
+        try:
+            return int(self.app.repository.get(stream_id(slug)).version)
+        except AggregateNotFoundError:
+            return 0
+
+    # --- the log, single events, integrity ---------------------------------------------------
+
+    def log(self, after: int | None = None, limit: int = 100) -> list[RecordedEvent]:
+        """The global log in position order, strictly after `after`."""
+        notifications = self.app.recorder.select_notifications(
+            start=after or 0, limit=limit, inclusive_of_start=False
+        )
+        return [to_recorded(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
+
+    def last_position(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def event(self, slug: str, event_id: str) -> dict[str, Any]:
+        """One event as recorded, the corrections and retractions aimed at it, and how it
+        reads now."""
+        entry = self._index.find_events([event_id]).get(event_id)
+        if entry is None or entry.partnership != slug:
+            raise EventNotFound(event_id)
+        recorded = to_recorded(self._event_at(slug, entry.version), entry.position)
+        amendments = [
+            to_recorded(self._event_at(slug, a.version), a.position)
+            for a in self._index.find_amendments(event_id)
+        ]
+        current = self._current_content(event_id)
+        return {
+            "event": recorded,
+            "amendments": amendments,
+            "retracted": any(a.type == "EventRetracted" for a in amendments),
+            "current": current,
+        }
+
+    def verify(self, slug: str) -> Verification:
+        """Recompute the stream's hash chain from the stored events."""
+        stored = self.app.recorder.select_events(stream_id(slug))
+        if not stored:
+            raise PartnershipNotFound(slug)
+        previous = GENESIS
+        for count, item in enumerate(stored, start=1):
+            try:
+                event = self.app.mapper.to_domain_event(item)
+                expected = chain_hash(
+                    previous, event.content(), event.originator_version, event.timestamp.isoformat()
+                )
+            except Exception as error:  # a tampered row may not even decode
+                return Verification(
+                    slug, False, count, previous, f"cannot decode: {error}", item.originator_version
+                )
+            if expected != event.hash:
+                return Verification(
+                    slug,
+                    False,
+                    count,
+                    previous,
+                    "the stored event does not match its hash",
+                    item.originator_version,
+                )
+            previous = expected
+        return Verification(slug, True, len(stored), previous)
+
+    # --- projections ------------------------------------------------------------------------
+
+    def catch_up(self) -> int:
+        """Project everything recorded so far; return how many events were applied."""
+        with self._projecting:
+            return catch_up(self.app, self.view)
+
+    def projected_position(self) -> int:
+        return int(self.view.max_tracking_id(self.app.name) or 0)  # type: ignore[attr-defined]
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        """Until the view reflects `position` (read your own write); False on time-out."""
+        deadline = time.monotonic() + timeout
+        while self.projected_position() < position:
+            if self.project_inline:
+                self.catch_up()
+                continue
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def _fresh(self) -> None:
+        if self.project_inline:
+            self.catch_up()
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def knowledge(self, slug: str, as_of: date | None, known_at: datetime | None) -> Knowledge:
+        """The stream version and position a read at (`as_of`, `known_at`) reflects."""
+        self._fresh()
+        current = self.view.current(slug)
+        if current is None:
+            if not self.app.recorder.select_events(stream_id(slug), limit=1):
+                raise PartnershipNotFound(slug)
+            return Knowledge(0, 0, as_of, known_at)
+        if known_at is None:
+            return Knowledge(current.version, current.position, as_of, known_at)
+        found = self.view.knowledge(slug, known_at)
+        version, position = found or (0, 0)
+        return Knowledge(version, position, as_of, known_at)
+
+    def _state(self, slug: str, knowledge: Knowledge) -> State:
+        current = self.view.current(slug)
+        if knowledge.as_of is None and current is not None and current.version == knowledge.version:
+            return current.state
+        before = END_OF_TIME if knowledge.as_of is None else key_after(knowledge.as_of)
+        return self.view.state_at(slug, knowledge.version, before)
+
+    def _render_date(self, as_of: date | None) -> date:
+        return as_of or self.clock().date()
+
+    def state(
+        self, slug: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> StateAnswer:
+        """Investments, trust, disputes, risks: now, or as of a date, as known at an instant."""
+        knowledge = self.knowledge(slug, as_of, known_at)
+        state = self._state(slug, knowledge)
+        pending = (
+            self.view.not_yet_counted(slug, knowledge.version, as_of) if as_of is not None else []
+        )
+        return StateAnswer(
+            slug,
+            knowledge,
+            render_state(state, self._render_date(as_of), self.policy),
+            [
+                {
+                    "id": body["id"],
+                    "type": body["type"],
+                    "occurred_on": body["occurred_on"],
+                    "counts_from": PartialDate.parse(body["occurred_on"]).end.isoformat(),
+                }
+                for body in pending
+            ],
+        )
+
+    def trust(
+        self, slug: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """The trust level and every contribution that makes it."""
+        knowledge = self.knowledge(slug, as_of, known_at)
+        at = self._render_date(as_of)
+        before = END_OF_TIME if as_of is None else key_after(as_of)
+        events = [
+            RecordedEvent.from_dict(body)
+            for _, body in self.view.timeline(slug, knowledge.version, before=before)
+        ]
+        state = self._state(slug, knowledge)
+        return {
+            "knowledge": knowledge,
+            "trust": render_trust(state["trust"], state["dispute"], at, self.policy),
+            "contributions": trust_contributions(events, state["dispute"], at, self.policy),
+        }
+
+    def timeline(
+        self,
+        slug: str,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        types: Sequence[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+        min_confidence: str | None = None,
+        after: str = "",
+        limit: int = 100,
+    ) -> tuple[Knowledge, list[dict[str, Any]], str | None]:
+        """Events in valid-time order; returns the page and the cursor of the next one."""
+        knowledge = self.knowledge(slug, as_of, known_at)
+        lower = max(after, key_after(start - _ONE_DAY) if start else "")
+        upper = END_OF_TIME
+        for bound in (as_of, end):
+            if bound is not None:
+                upper = min(upper, key_after(bound))
+        rows = self.view.timeline(
+            slug,
+            knowledge.version,
+            after=lower,
+            before=upper,
+            types=types,
+            min_confidence=min_confidence,
+            limit=limit + 1,
+        )
+        page = rows[:limit]
+        cursor = page[-1][0] if len(rows) > limit else None
+        return knowledge, [body for _, body in page], cursor
+
+    def series(
+        self,
+        slug: str,
+        points: Sequence[date],
+        known_at: datetime | None = None,
+    ) -> tuple[Knowledge, list[dict[str, Any]]]:
+        """The state at each of `points` (ascending), in one pass over the events."""
+        knowledge = self.knowledge(slug, None, known_at)
+        if not points:
+            return knowledge, []
+        state, rows = self.view.fold_from(slug, knowledge.version, key_after(points[0]))
+        answers: list[dict[str, Any]] = []
+        index = 0
+        for point in points:
+            while index < len(rows) and PartialDate.parse(rows[index]["occurred_on"]).end <= point:
+                apply_event(state, RecordedEvent.from_dict(rows[index]), self.policy)
+                index += 1
+            answers.append({"at": point.isoformat(), **headline(state, point, self.policy)})
+        return knowledge, answers
+
+    def diff(
+        self, slug: str, start: date, end: date, known_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """What changed between two dates, and the events that explain it."""
+        before = self.state(slug, as_of=start, known_at=known_at)
+        after = self.state(slug, as_of=end, known_at=known_at)
+        _, events, _ = self.timeline(
+            slug, known_at=known_at, start=start + _ONE_DAY, end=end, limit=10_000
+        )
+        return {
+            "knowledge": after.knowledge,
+            "from": before.state,
+            "to": after.state,
+            "trust_change": round(
+                after.state["trust"]["score"] - before.state["trust"]["score"], 1
+            ),
+            "events": events,
+        }
+
+    def partnerships(self) -> list[dict[str, Any]]:
+        self._fresh()
+        today = self.clock().date()
+        return [
+            {
+                "slug": current.partnership,
+                "version": current.version,
+                "position": current.position,
+                **headline(current.state, today, self.policy),
+            }
+            for current in self.view.partnerships()
+        ]
+
+    def investments(
+        self, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Investments across partnerships, per investor and currency."""
+        states = {
+            current.partnership: self._state(
+                current.partnership, self.knowledge(current.partnership, as_of, known_at)
+            )
+            for current in self.view.partnerships()
+        }
+        merged = merge_investments([state["investments"] for state in states.values()])
+        return {
+            "by_investor": render_investments(merged),
+            "totals": investment_totals(merged),
+            "by_partnership": {
+                slug: render_investments(state["investments"]) for slug, state in states.items()
+            },
+        }
+
+    def disputes(
+        self, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Disputes across partnerships (open and resolved), each with its partnership."""
+        at = self._render_date(as_of)
+        answer: list[dict[str, Any]] = []
+        for current in self.view.partnerships():
+            slug = current.partnership
+            state = self._state(slug, self.knowledge(slug, as_of, known_at))
+            rendered = render_disputes(state["dispute"], at)
+            for status in ("open", "resolved"):
+                answer += [{"partnership": slug, "status": status, **d} for d in rendered[status]]
+        return answer
+
+
+_ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)

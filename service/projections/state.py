@@ -1,0 +1,109 @@
+"""The partnership's state: one accumulator that every projection folds into.
+
+`apply_event` folds one effective event (corrections already applied, retractions already
+removed) in valid-time order. The accumulator is plain JSON-ready data, so the view can store it
+as the current state and as checkpoints. `render_state` turns it into the answer for a date.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from events.envelope import RecordedEvent
+from events.rules import ENTITY_ACTIONS
+from service.projections.entities import (
+    apply_entity,
+    is_open,
+    render_disputes,
+    render_reviews,
+    render_risks,
+)
+from service.projections.investments import (
+    apply_investment,
+    investment_totals,
+    render_commitments,
+    render_investments,
+)
+from service.projections.policy import TrustPolicy, default_policy
+from service.projections.trust import apply_trust, render_trust
+
+State = dict[str, Any]
+
+
+def empty_state() -> State:
+    return {
+        "name": None,
+        "parties": [],
+        "events": 0,
+        "last_occurred_on": None,
+        "investments": {},
+        "commitments": {},
+        "dispute": {},
+        "risk": {},
+        "review": {},
+        "trust": {"weighted": 0.0, "events": 0},
+    }
+
+
+def apply_event(state: State, event: RecordedEvent, policy: TrustPolicy | None = None) -> None:
+    """Fold one event into `state` (in place: callers own their accumulator, see `fold`)."""
+    policy = policy or default_policy()
+    state["events"] += 1
+    state["last_occurred_on"] = str(event.occurred_on)
+    if event.type == "PartnershipFormed":
+        state["name"] = event.data["name"]
+        state["parties"] = list(event.data["parties"])
+    elif event.type in ("InvestmentMade", "CommitmentMade"):
+        apply_investment(state["investments"], state["commitments"], event)
+    elif event.type in ENTITY_ACTIONS:
+        apply_entity(state, event)
+    apply_trust(state["trust"], event, policy)
+
+
+def fold(
+    events: Iterable[RecordedEvent],
+    start: State | None = None,
+    policy: TrustPolicy | None = None,
+) -> State:
+    """The state after `events` (in valid-time order), from `start` or from nothing."""
+    state = copy.deepcopy(start) if start is not None else empty_state()
+    for event in events:
+        apply_event(state, event, policy)
+    return state
+
+
+def render_state(state: State, at: date, policy: TrustPolicy | None = None) -> dict[str, Any]:
+    """The read model of `state`, with ages and the trust level computed at `at`."""
+    policy = policy or default_policy()
+    return {
+        "name": state["name"],
+        "parties": state["parties"],
+        "events": state["events"],
+        "last_occurred_on": state["last_occurred_on"],
+        "investments": {
+            "by_investor": render_investments(state["investments"]),
+            "totals": investment_totals(state["investments"]),
+            "commitments": render_commitments(state["commitments"]),
+        },
+        "trust": render_trust(state["trust"], state["dispute"], at, policy),
+        "disputes": render_disputes(state["dispute"], at),
+        "risks": render_risks(state["risk"]),
+        "regulatory_reviews": render_reviews(state["review"]),
+    }
+
+
+def headline(state: State, at: date, policy: TrustPolicy | None = None) -> dict[str, Any]:
+    """The few figures a list of partnerships shows."""
+    policy = policy or default_policy()
+    return {
+        "name": state["name"],
+        "parties": state["parties"],
+        "events": state["events"],
+        "trust": render_trust(state["trust"], state["dispute"], at, policy)["score"],
+        "open_disputes": sum(1 for d in state["dispute"].values() if is_open(d)),
+        "open_risks": sum(1 for r in state["risk"].values() if is_open(r)),
+        "invested": investment_totals(state["investments"]),
+    }

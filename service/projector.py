@@ -1,0 +1,98 @@
+"""Keeping the view up to date: the same projection, driven two ways.
+
+- `catch_up` reads the notification log after the view's tracking position and applies pages
+  of events, each page with its tracking record in one transaction. It works on both stores
+  and is what SQLite uses (its recorder cannot be subscribed to).
+- `run_projector` uses the library's `ProjectionRunner` on PostgreSQL (LISTEN/NOTIFY), with
+  `catch_up` as a polling fallback so that a lost notification only delays.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    Tracking,
+)
+from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.utils import Environment
+
+from service.config import is_postgres
+from service.store import PactlogApplication, to_recorded
+from service.view import PostgresTimelineView, SQLiteTimelineView, TimelineView
+
+log = logging.getLogger(__name__)
+
+VIEW_NAME = "PactlogView"
+
+
+def view_class(env: dict[str, str]) -> type[TimelineView]:
+    return PostgresTimelineView if is_postgres(env) else SQLiteTimelineView
+
+
+def open_view(env: dict[str, str]) -> TimelineView:
+    """The view on the store `env` describes (its tables created if missing)."""
+    factory = InfrastructureFactory.construct(Environment(VIEW_NAME, env))
+    view = factory.tracking_recorder(view_class(env))  # type: ignore[arg-type]
+    assert isinstance(view, TimelineView)
+    return view
+
+
+class PactlogProjection(Projection[Any]):
+    """The projection the library's runner drives, one event at a time."""
+
+    name = VIEW_NAME
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        # The polling fallback may have applied this position already: once is enough.
+        if self.view.has_tracking_id(tracking.application_name, tracking.notification_id):
+            return
+        try:
+            self.view.process([to_recorded(domain_event, tracking.notification_id)], tracking)
+        except IntegrityError:
+            log.info("position %s was projected elsewhere", tracking.notification_id)
+
+
+def catch_up(app: PactlogApplication, view: TimelineView, page_size: int = 500) -> int:
+    """Apply every event the view has not seen; return how many were applied."""
+    applied = 0
+    while True:
+        after = view.max_tracking_id(app.name)  # type: ignore[attr-defined]
+        notifications = app.recorder.select_notifications(
+            start=after, limit=page_size, inclusive_of_start=after is None
+        )
+        if not notifications:
+            return applied
+        events = [to_recorded(app.mapper.to_domain_event(n), n.id) for n in notifications]
+        try:
+            view.process(events, Tracking(app.name, notifications[-1].id))
+        except IntegrityError:
+            # Another projector recorded these positions first; its work stands.
+            log.info("positions up to %s were projected elsewhere", notifications[-1].id)
+        applied += len(events)
+
+
+def run_projector(env: dict[str, str], stop: threading.Event, poll_interval: float = 1.0) -> None:
+    """Project until `stop` is set: subscribed on PostgreSQL, polling everywhere."""
+    app = PactlogApplication(env=env)
+    view = open_view(env)
+    if not is_postgres(env):
+        while not stop.is_set():
+            catch_up(app, view)
+            stop.wait(poll_interval)
+        return
+    catch_up(app, view)
+    runner = ProjectionRunner(
+        application_class=PactlogApplication,
+        projection_class=PactlogProjection,
+        view_class=PostgresTimelineView,
+        env=env,
+    )
+    with runner:
+        while not stop.is_set():
+            runner.run_forever(timeout=poll_interval)
+            catch_up(app, view)

@@ -1,0 +1,218 @@
+"""The library's application recorders, extended with two lookup tables written in the same
+transaction as the events: an index of event ids (global uniqueness, find-by-id, corrections of
+an event) and the idempotency keys of appends with their original answers.
+
+The same SQL runs on SQLite and PostgreSQL; only placeholders and table names differ.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg.sql import SQL, Identifier
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """Where an event is: its stream, version and global position, and what it said."""
+
+    event_id: str
+    partnership: str
+    version: int
+    digest: str
+    target_id: str | None = None
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    partnership: str
+    key: str
+    request_digest: str
+    answer: list[dict[str, Any]] | None = None
+
+
+def as_tuples(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """Rows as tuples, whether the driver gives sqlite3.Row or psycopg's dicts."""
+    return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in rows]
+
+
+class IndexedRecorder:
+    """What both dialects share: the statements and the lookups."""
+
+    index_table: str
+    keys_table: str
+
+    def _execute_read(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _index_rows(
+        self, notification_ids: Sequence[int], entries: Sequence[IndexEntry]
+    ) -> list[tuple[Any, ...]]:
+        return [
+            (e.event_id, e.partnership, e.version, position, e.digest, e.target_id)
+            for e, position in zip(entries, notification_ids, strict=True)
+        ]
+
+    @staticmethod
+    def _answer(notification_ids: Sequence[int], entries: Sequence[IndexEntry]) -> str:
+        return json.dumps(
+            [
+                {"id": e.event_id, "version": e.version, "position": position}
+                for e, position in zip(entries, notification_ids, strict=True)
+            ]
+        )
+
+    def find_events(self, event_ids: Sequence[str]) -> dict[str, IndexEntry]:
+        if not event_ids:
+            return {}
+        marks = ",".join(["%s"] * len(event_ids))
+        rows = self._execute_read(
+            f"SELECT event_id, partnership, version, position, digest, target_id "
+            f"FROM {self.index_table} WHERE event_id IN ({marks})",
+            list(event_ids),
+        )
+        return {
+            row[0]: IndexEntry(
+                event_id=row[0],
+                partnership=row[1],
+                version=row[2],
+                position=row[3],
+                digest=row[4],
+                target_id=row[5],
+            )
+            for row in rows
+        }
+
+    def find_amendments(self, target_id: str) -> list[IndexEntry]:
+        rows = self._execute_read(
+            f"SELECT event_id, partnership, version, position, digest, target_id "
+            f"FROM {self.index_table} WHERE target_id = %s ORDER BY position",
+            [target_id],
+        )
+        return [
+            IndexEntry(
+                event_id=r[0],
+                partnership=r[1],
+                version=r[2],
+                position=r[3],
+                digest=r[4],
+                target_id=r[5],
+            )
+            for r in rows
+        ]
+
+    def find_idempotency_key(self, partnership: str, key: str) -> IdempotencyRecord | None:
+        rows = self._execute_read(
+            f"SELECT request_digest, answer FROM {self.keys_table} "
+            f"WHERE partnership = %s AND idempotency_key = %s",
+            [partnership, key],
+        )
+        if not rows:
+            return None
+        return IdempotencyRecord(partnership, key, rows[0][0], json.loads(rows[0][1]))
+
+
+_INDEX_COLUMNS = (
+    "(event_id TEXT PRIMARY KEY, partnership TEXT NOT NULL, version BIGINT NOT NULL, "
+    "position BIGINT NOT NULL, digest TEXT NOT NULL, target_id TEXT)"
+)
+_KEYS_COLUMNS = (
+    "(partnership TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_digest TEXT NOT NULL, "
+    "answer TEXT NOT NULL, PRIMARY KEY (partnership, idempotency_key))"
+)
+
+
+class SQLiteIndexedRecorder(IndexedRecorder, SQLiteApplicationRecorder):
+    index_table = "event_index"
+    keys_table = "idempotency_keys"
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {self.index_table} {_INDEX_COLUMNS}",
+            f"CREATE INDEX IF NOT EXISTS {self.index_table}_target "
+            f"ON {self.index_table} (target_id)",
+            f"CREATE TABLE IF NOT EXISTS {self.keys_table} {_KEYS_COLUMNS}",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        entries: Sequence[IndexEntry] = kwargs.get("pactlog_index", ())
+        if entries and notification_ids:
+            c.executemany(
+                f"INSERT INTO {self.index_table} VALUES (?,?,?,?,?,?)",
+                self._index_rows(notification_ids, entries),
+            )
+            key: IdempotencyRecord | None = kwargs.get("pactlog_idempotency")
+            if key is not None:
+                c.execute(
+                    f"INSERT INTO {self.keys_table} VALUES (?,?,?,?)",
+                    (
+                        key.partnership,
+                        key.key,
+                        key.request_digest,
+                        self._answer(notification_ids, entries),
+                    ),
+                )
+        return notification_ids
+
+    def _execute_read(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql.replace("%s", "?"), params)
+            return as_tuples(c.fetchall())
+
+
+class PostgresIndexedRecorder(IndexedRecorder, PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        prefix = events_table_name.removesuffix("_events")
+        schema = self.datastore.schema
+        self.index_table = f'"{schema}"."{prefix}_event_index"'
+        self.keys_table = f'"{schema}"."{prefix}_idempotency_keys"'
+        for statement in (
+            f"CREATE TABLE IF NOT EXISTS {self.index_table} {_INDEX_COLUMNS}",
+            f"CREATE INDEX IF NOT EXISTS {Identifier(prefix + '_event_index_target').as_string()} "
+            f"ON {self.index_table} (target_id)",
+            f"CREATE TABLE IF NOT EXISTS {self.keys_table} {_KEYS_COLUMNS}",
+        ):
+            self.sql_create_statements.append(SQL(statement).format())  # type: ignore[arg-type]
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        entries: Sequence[IndexEntry] = kwargs.get("pactlog_index", ())
+        if entries and notification_ids:
+            curs.executemany(
+                f"INSERT INTO {self.index_table} VALUES (%s,%s,%s,%s,%s,%s)",  # type: ignore[arg-type]
+                self._index_rows(notification_ids, entries),
+            )
+            key: IdempotencyRecord | None = kwargs.get("pactlog_idempotency")
+            if key is not None:
+                curs.execute(
+                    f"INSERT INTO {self.keys_table} VALUES (%s,%s,%s,%s)",  # type: ignore[arg-type]
+                    (
+                        key.partnership,
+                        key.key,
+                        key.request_digest,
+                        self._answer(notification_ids, entries),
+                    ),
+                )
+        return notification_ids
+
+    def _execute_read(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql, params)  # type: ignore[arg-type]
+            return as_tuples(curs.fetchall())

@@ -1,0 +1,37 @@
+"""The event store: an `eventsourcing` application holding one stream per partnership."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from events.dates import PartialDate
+from events.envelope import RecordedEvent
+from service.stream import Partnership
+
+
+class PactlogApplication(Application[UUID]):
+    name = "Pactlog"
+    # Snapshots bound the cost of loading a stream that is not in the cache.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Partnership: 200}
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
+
+
+def to_recorded(event: Any, position: int) -> RecordedEvent:
+    """A stored domain event as pactlog's `RecordedEvent`."""
+    return RecordedEvent(
+        id=event.event_id,
+        type=event.type,
+        partnership=event.partnership,
+        occurred_on=PartialDate.parse(event.occurred_on),
+        summary=event.summary,
+        sources=event.sources,
+        confidence=event.confidence,
+        data=event.data,
+        version=event.originator_version,
+        position=position,
+        recorded_at=event.timestamp,
+        hash=event.hash,
+    )

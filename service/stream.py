@@ -1,0 +1,121 @@
+"""The partnership stream: an `eventsourcing` aggregate whose events are pactlog's events.
+
+One aggregate per partnership, its id derived from the slug. The aggregate keeps only what the
+write rules and the hash chain need (small, so cached copies are cheap); everything a reader sees
+comes from the projections.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from events.envelope import EventDraft
+from events.integrity import GENESIS, chain_hash
+from events.rules import StreamFacts
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://pactlog.example/partnerships")
+
+
+def stream_id(slug: str) -> UUID:
+    return uuid5(_NAMESPACE, slug)
+
+
+class _Envelope(Aggregate.Event):
+    """The fields every stored pactlog event carries (the client's content plus its hash)."""
+
+    partnership: str
+    event_id: str
+    type: str
+    occurred_on: str
+    summary: str
+    sources: list[dict[str, Any]]
+    confidence: str
+    data: dict[str, Any]
+    hash: str
+
+    def content(self) -> dict[str, Any]:
+        return {
+            "id": self.event_id,
+            "type": self.type,
+            "partnership": self.partnership,
+            "occurred_on": self.occurred_on,
+            "summary": self.summary,
+            "sources": self.sources,
+            "confidence": self.confidence,
+            "data": self.data,
+        }
+
+
+class Partnership(Aggregate):
+    """A partnership's stream of events."""
+
+    class Formed(_Envelope, Aggregate.Created):
+        """The stream's first event: a `PartnershipFormed`."""
+
+    class Recorded(_Envelope):
+        """Any later event of the catalog."""
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Partnership)
+            aggregate.absorb(self)
+
+    def __init__(
+        self,
+        partnership: str,
+        event_id: str,
+        type: str,
+        occurred_on: str,
+        summary: str,
+        sources: list[dict[str, Any]],
+        confidence: str,
+        data: dict[str, Any],
+        hash: str,
+    ) -> None:
+        self.slug = partnership
+        self.name: str = data["name"]
+        self.parties: list[str] = list(data["parties"])
+        self.last_hash = hash
+        self.entities: dict[str, list[list[str]]] = {}
+        self.retracted: list[str] = []
+
+    @property
+    def facts(self) -> StreamFacts:
+        """The write rules' view of this stream (sharing the aggregate's containers)."""
+        return StreamFacts(self.entities, self.retracted)
+
+    @classmethod
+    def form(cls, slug: str, draft: EventDraft, timestamp: datetime) -> Partnership:
+        content = draft.content(slug)
+        return cls._create(
+            cls.Formed,
+            id=stream_id(slug),
+            timestamp=timestamp,
+            **_stored_fields(content),
+            hash=chain_hash(GENESIS, content, cls.INITIAL_VERSION, timestamp.isoformat()),
+        )
+
+    def record(self, draft: EventDraft, timestamp: datetime) -> None:
+        content = draft.content(self.slug)
+        self.trigger_event(
+            self.Recorded,
+            timestamp=timestamp,
+            **_stored_fields(content),
+            hash=chain_hash(self.last_hash, content, self.version + 1, timestamp.isoformat()),
+        )
+
+    def absorb(self, event: Partnership.Recorded) -> None:
+        self.last_hash = event.hash
+        if event.type == "EventRetracted":
+            self.facts.retract(event.data["target_id"])
+        else:
+            self.facts.record(event.event_id, event.type, event.data)
+
+
+def _stored_fields(content: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(content)
+    fields["event_id"] = fields.pop("id")
+    return fields

@@ -1,0 +1,474 @@
+"""The materialised view: a bitemporal table of events, the current state, and checkpoints.
+
+Written by the projector (rows and tracking record in one transaction: exactly once, resumable),
+read by the service. One class of SQL for SQLite and PostgreSQL; the subclasses at the bottom
+only say how to reach each database.
+
+Tables (all keyed by partnership):
+- rows: each *revision* of an event, visible for stream versions [from_version, to_version).
+  A correction closes the target's row and opens a corrected one; a retraction only closes it.
+  `valid_key` orders rows in valid time: the last day of the period, then recording order.
+- changes: one per stream version: its position, its recording time, and the earliest valid key
+  it affected (what makes later checkpoints stale for readers who know it).
+- checkpoints: folded states of every row up to a valid key, as known at a stream version.
+- current: the state folded from every row, kept incrementally.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+from events.catalog import AMENDING_TYPES, CONFIDENCE_LEVELS
+from events.dates import PartialDate
+from events.envelope import RecordedEvent
+from events.rules import apply_correction
+from service.projections.state import State, apply_event, empty_state
+from service.recorders import as_tuples
+
+CHECKPOINT_INTERVAL = 256
+END_OF_TIME = "~"  # sorts after every valid key
+
+
+def valid_key(end: date, version: int) -> str:
+    return f"{end.isoformat()}|{version:010d}"
+
+
+def key_after(day: date) -> str:
+    """The smallest key after every event that counts by `day`."""
+    return f"{day.isoformat()}|~"
+
+
+def stamp(moment: datetime) -> str:
+    """A recording time as fixed-width UTC text, so text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Current:
+    partnership: str
+    version: int = 0
+    position: int = 0
+    recorded_at: str = ""
+    last_key: str = ""
+    since_checkpoint: int = 0
+    state: State = field(default_factory=empty_state)
+
+
+_VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
+
+_TABLES = {
+    "rows": (
+        "(partnership TEXT NOT NULL, event_id TEXT NOT NULL, from_version BIGINT NOT NULL, "
+        "to_version BIGINT, valid_key TEXT NOT NULL, valid_start TEXT NOT NULL, "
+        "type TEXT NOT NULL, confidence TEXT NOT NULL, body TEXT NOT NULL, "
+        "PRIMARY KEY (partnership, event_id, from_version))"
+    ),
+    "changes": (
+        "(partnership TEXT NOT NULL, version BIGINT NOT NULL, position BIGINT NOT NULL, "
+        "recorded_at TEXT NOT NULL, min_key TEXT, PRIMARY KEY (partnership, version))"
+    ),
+    "checkpoints": (
+        "(partnership TEXT NOT NULL, valid_key TEXT NOT NULL, version BIGINT NOT NULL, "
+        "state TEXT NOT NULL, PRIMARY KEY (partnership, valid_key, version))"
+    ),
+    "current": (
+        "(partnership TEXT PRIMARY KEY, version BIGINT NOT NULL, position BIGINT NOT NULL, "
+        "recorded_at TEXT NOT NULL, last_key TEXT NOT NULL, since_checkpoint BIGINT NOT NULL, "
+        "state TEXT NOT NULL)"
+    ),
+}
+_INDEXES = {
+    "rows_by_key": "rows (partnership, valid_key)",
+    "rows_by_event": "rows (partnership, event_id)",
+    "changes_by_time": "changes (partnership, recorded_at)",
+}
+
+
+class TimelineView:
+    """The view's logic; subclasses supply the database (see the bottom of this module)."""
+
+    checkpoint_interval = CHECKPOINT_INTERVAL
+    table_prefix = "view_"
+
+    # --- how to reach the database (dialect) -------------------------------------------------
+
+    def _table(self, name: str) -> str:
+        return self.table_prefix + name
+
+    def _sql(self, text: str) -> str:
+        return text.format(**{name: self._table(name) for name in _TABLES})
+
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        raise NotImplementedError
+        yield
+
+    def _execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
+        cursor.execute(self._sql(text), params)
+
+    def _all(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._execute(cursor, text, params)
+        return as_tuples(cursor.fetchall())
+
+    def _track(self, cursor: Any, tracking: Tracking) -> None:
+        raise NotImplementedError
+
+    def _create_statements(self) -> list[str]:
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self._table(name)} {columns}"
+            for name, columns in _TABLES.items()
+        ]
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {self.table_prefix}{name} ON {self.table_prefix}{on}"
+            for name, on in _INDEXES.items()
+        ]
+        return statements
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def process(self, events: Sequence[RecordedEvent], tracking: Tracking) -> None:
+        """Apply `events` (in position order) and record `tracking`, in one transaction."""
+        with self._transaction(commit=True) as cursor:
+            touched: dict[str, Current] = {}
+            for event in events:
+                current = touched.get(event.partnership) or self._load_current(
+                    cursor, event.partnership
+                )
+                self._apply(cursor, current, event)
+                touched[event.partnership] = current
+            for current in touched.values():
+                self._save_current(cursor, current)
+            self._track(cursor, tracking)
+
+    def _apply(self, cursor: Any, current: Current, event: RecordedEvent) -> None:
+        recorded_at = max(stamp(event.recorded_at), current.recorded_at)
+        if event.type in AMENDING_TYPES:
+            affected = self._amend(cursor, event)
+        else:
+            affected = valid_key(event.occurred_on.end, event.version)
+            self._insert_row(cursor, event.to_dict() | {"recorded_at": recorded_at}, event.version)
+        self._execute(
+            cursor,
+            "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)",
+            (event.partnership, event.version, event.position, recorded_at, affected),
+        )
+        if affected is not None:
+            if event.type not in AMENDING_TYPES and affected > current.last_key:
+                apply_event(current.state, event)
+                current.last_key = affected
+                current.since_checkpoint += 1
+            else:
+                self._refold(cursor, current, event.version, affected)
+        current.version = event.version
+        current.position = event.position
+        current.recorded_at = recorded_at
+        if current.since_checkpoint >= self.checkpoint_interval:
+            self._checkpoint(
+                cursor, current.partnership, current.last_key, event.version, current.state
+            )
+            current.since_checkpoint = 0
+
+    def _insert_row(self, cursor: Any, body: dict[str, Any], from_version: int) -> str:
+        key = valid_key(date.fromisoformat(_period_end(body)), body["version"])
+        body.setdefault("corrected_by", [])
+        self._execute(
+            cursor,
+            "INSERT INTO {rows} VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, %s)",
+            (
+                body["partnership"],
+                body["id"],
+                from_version,
+                key,
+                _period_start(body),
+                body["type"],
+                body["confidence"],
+                json.dumps(body),
+            ),
+        )
+        return key
+
+    def _amend(self, cursor: Any, event: RecordedEvent) -> str | None:
+        """Close the target's row (and open its corrected one); the earliest key touched."""
+        found = self._all(
+            cursor,
+            "SELECT valid_key, body FROM {rows} WHERE partnership = %s AND event_id = %s "
+            "AND to_version IS NULL",
+            (event.partnership, event.data["target_id"]),
+        )
+        if not found:
+            return None  # folds are total: an amendment of nothing changes nothing
+        old_key, old_body = found[0][0], json.loads(found[0][1])
+        self._execute(
+            cursor,
+            "UPDATE {rows} SET to_version = %s WHERE partnership = %s AND event_id = %s "
+            "AND to_version IS NULL",
+            (event.version, event.partnership, event.data["target_id"]),
+        )
+        if event.type == "EventRetracted":
+            return str(old_key)
+        body = apply_correction(old_body, event.data["fields"])
+        body["corrected_by"] = [*old_body.get("corrected_by", []), event.id]
+        new_key = self._insert_row(cursor, body, event.version)
+        return str(min(old_key, new_key))
+
+    def _refold(self, cursor: Any, current: Current, version: int, affected: str) -> None:
+        """Fold again from the last checkpoint before `affected`, checkpointing on the way."""
+        base_key, state = self._base(cursor, current.partnership, version, affected)
+        last_key, count = base_key, 0
+        for key, body in self._rows_between(
+            cursor, current.partnership, version, base_key, END_OF_TIME
+        ):
+            apply_event(state, RecordedEvent.from_dict(body))
+            last_key, count = key, count + 1
+            if count % self.checkpoint_interval == 0:
+                self._checkpoint(cursor, current.partnership, key, version, state)
+        current.state = state
+        current.last_key = last_key
+        current.since_checkpoint = count % self.checkpoint_interval
+
+    def _checkpoint(
+        self, cursor: Any, partnership: str, key: str, version: int, state: State
+    ) -> None:
+        self._execute(
+            cursor,
+            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (partnership, key, version, json.dumps(state)),
+        )
+
+    def _load_current(self, cursor: Any, partnership: str) -> Current:
+        found = self._all(
+            cursor,
+            "SELECT version, position, recorded_at, last_key, since_checkpoint, state "
+            "FROM {current} WHERE partnership = %s",
+            (partnership,),
+        )
+        if not found:
+            return Current(partnership)
+        version, position, recorded_at, last_key, since, state = found[0]
+        return Current(
+            partnership, version, position, recorded_at, last_key, since, json.loads(state)
+        )
+
+    def _save_current(self, cursor: Any, current: Current) -> None:
+        self._execute(
+            cursor,
+            "INSERT INTO {current} VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (partnership) DO UPDATE SET version = excluded.version, "
+            "position = excluded.position, recorded_at = excluded.recorded_at, "
+            "last_key = excluded.last_key, since_checkpoint = excluded.since_checkpoint, "
+            "state = excluded.state",
+            (
+                current.partnership,
+                current.version,
+                current.position,
+                current.recorded_at,
+                current.last_key,
+                current.since_checkpoint,
+                json.dumps(current.state),
+            ),
+        )
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _base(self, cursor: Any, partnership: str, version: int, below: str) -> tuple[str, State]:
+        """The latest checkpoint before `below` that is right for readers at `version`.
+
+        A checkpoint taken at version c is right for version v when no change between the two
+        touched a valid key at or before the checkpoint's.
+        """
+        candidates = self._all(
+            cursor,
+            "SELECT valid_key, version FROM {checkpoints} WHERE partnership = %s "
+            "AND valid_key < %s ORDER BY valid_key DESC, version DESC LIMIT 16",
+            (partnership, below),
+        )
+        for key, checkpoint_version in candidates:
+            low, high = sorted((checkpoint_version, version))
+            if low != high:
+                earliest = self._all(
+                    cursor,
+                    "SELECT MIN(min_key) FROM {changes} WHERE partnership = %s "
+                    "AND version > %s AND version <= %s",
+                    (partnership, low, high),
+                )[0][0]
+                if earliest is not None and earliest <= key:
+                    continue
+            state = self._all(
+                cursor,
+                "SELECT state FROM {checkpoints} WHERE partnership = %s AND valid_key = %s "
+                "AND version = %s",
+                (partnership, key, checkpoint_version),
+            )[0][0]
+            return str(key), json.loads(state)
+        return "", empty_state()
+
+    def _rows_between(
+        self, cursor: Any, partnership: str, version: int, after: str, before: str
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        rows = self._all(
+            cursor,
+            "SELECT valid_key, body FROM {rows} WHERE partnership = %s AND "
+            + _VISIBLE
+            + " AND valid_key > %s AND valid_key < %s ORDER BY valid_key",
+            (partnership, version, version, after, before),
+        )
+        for key, body in rows:
+            yield key, json.loads(body)
+
+    def current(self, partnership: str) -> Current | None:
+        with self._transaction(commit=False) as cursor:
+            found = self._load_current(cursor, partnership)
+        return found if found.version else None
+
+    def partnerships(self) -> list[Current]:
+        with self._transaction(commit=False) as cursor:
+            names = self._all(cursor, "SELECT partnership FROM {current} ORDER BY partnership")
+            return [self._load_current(cursor, name) for (name,) in names]
+
+    def knowledge(self, partnership: str, known_at: datetime) -> tuple[int, int] | None:
+        """(version, position) of the last event of the stream recorded by `known_at`."""
+        with self._transaction(commit=False) as cursor:
+            found = self._all(
+                cursor,
+                "SELECT version, position FROM {changes} WHERE partnership = %s "
+                "AND recorded_at <= %s ORDER BY version DESC LIMIT 1",
+                (partnership, stamp(known_at)),
+            )
+        return (int(found[0][0]), int(found[0][1])) if found else None
+
+    def state_at(self, partnership: str, version: int, before: str) -> State:
+        """The state folded from rows with keys below `before`, as known at `version`."""
+        with self._transaction(commit=False) as cursor:
+            base_key, state = self._base(cursor, partnership, version, before)
+            for _, body in self._rows_between(cursor, partnership, version, base_key, before):
+                apply_event(state, RecordedEvent.from_dict(body))
+        return state
+
+    def fold_from(
+        self, partnership: str, version: int, start: str
+    ) -> tuple[State, list[dict[str, Any]]]:
+        """The checkpointed state before `start`, and every visible row from there on."""
+        with self._transaction(commit=False) as cursor:
+            base_key, state = self._base(cursor, partnership, version, start)
+            rows = [
+                body
+                for _, body in self._rows_between(
+                    cursor, partnership, version, base_key, END_OF_TIME
+                )
+            ]
+        return state, rows
+
+    def timeline(
+        self,
+        partnership: str,
+        version: int,
+        *,
+        after: str = "",
+        before: str = END_OF_TIME,
+        types: Sequence[str] = (),
+        min_confidence: str | None = None,
+        limit: int | None = None,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Visible rows in valid-time order between two keys, filtered; (key, body) pairs."""
+        text = (
+            "SELECT valid_key, body FROM {rows} WHERE partnership = %s AND "
+            + _VISIBLE
+            + " AND valid_key > %s AND valid_key < %s"
+        )
+        params: list[Any] = [partnership, version, version, after, before]
+        if types:
+            text += " AND type IN (" + ",".join(["%s"] * len(types)) + ")"
+            params += list(types)
+        if min_confidence is not None:
+            allowed = CONFIDENCE_LEVELS[CONFIDENCE_LEVELS.index(min_confidence) :]
+            text += " AND confidence IN (" + ",".join(["%s"] * len(allowed)) + ")"
+            params += list(allowed)
+        text += " ORDER BY valid_key"
+        if limit is not None:
+            text += " LIMIT %s"
+            params.append(limit)
+        with self._transaction(commit=False) as cursor:
+            rows = self._all(cursor, text, params)
+        return [(str(key), json.loads(body)) for key, body in rows]
+
+    def not_yet_counted(self, partnership: str, version: int, as_of: date) -> list[dict[str, Any]]:
+        """Events whose period has begun by `as_of` but not ended: they count from its end."""
+        with self._transaction(commit=False) as cursor:
+            rows = self._all(
+                cursor,
+                "SELECT body FROM {rows} WHERE partnership = %s AND "
+                + _VISIBLE
+                + " AND valid_start <= %s AND valid_key > %s ORDER BY valid_key LIMIT 100",
+                (partnership, version, version, as_of.isoformat(), key_after(as_of)),
+            )
+        return [json.loads(body) for (body,) in rows]
+
+    def revisions(self, partnership: str, event_id: str) -> list[dict[str, Any]]:
+        """Every revision of one event, oldest first, with the versions it was visible for."""
+        with self._transaction(commit=False) as cursor:
+            rows = self._all(
+                cursor,
+                "SELECT from_version, to_version, body FROM {rows} WHERE partnership = %s "
+                "AND event_id = %s ORDER BY from_version",
+                (partnership, event_id),
+            )
+        return [
+            {"from_version": low, "to_version": high, "body": json.loads(body)}
+            for low, high, body in rows
+        ]
+
+
+def _period_end(body: dict[str, Any]) -> str:
+    return PartialDate.parse(body["occurred_on"]).end.isoformat()
+
+
+def _period_start(body: dict[str, Any]) -> str:
+    return PartialDate.parse(body["occurred_on"]).start.isoformat()
+
+
+class SQLiteTimelineView(TimelineView, SQLiteTrackingRecorder):
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self._create_statements()]
+
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
+        cursor.execute(self._sql(text).replace("%s", "?"), params)
+
+    def _track(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+
+class PostgresTimelineView(TimelineView, PostgresTrackingRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.table_prefix = f'"{self.datastore.schema}".view_'
+        for statement in self._create_statements():
+            index_name = statement.split(" ")[5] if " INDEX " in statement else None
+            if index_name is not None:  # index names are unqualified in PostgreSQL
+                statement = statement.replace(index_name, index_name.split(".")[-1], 1)
+            self.sql_create_statements.append(SQL(statement).format())  # type: ignore[arg-type]
+
+    @contextmanager
+    def _transaction(self, *, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _track(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)

@@ -562,6 +562,7 @@ class PactlogService:
         self, as_of: date | None = None, known_at: datetime | None = None
     ) -> dict[str, Any]:
         """Investments across partnerships, per investor and currency."""
+        self._fresh()
         states = {
             current.partnership: self._state(
                 current.partnership, self.knowledge(current.partnership, as_of, known_at)
@@ -581,6 +582,7 @@ class PactlogService:
         self, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[dict[str, Any]]:
         """Disputes across partnerships (open and resolved), each with its partnership."""
+        self._fresh()
         at = self._render_date(as_of)
         answer: list[dict[str, Any]] = []
         for current in self.view.partnerships():

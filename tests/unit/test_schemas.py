@@ -1,0 +1,89 @@
+"""The catalog's schemas: every type loads, bad input names its field."""
+
+import pytest
+
+from events.catalog import CATALOG, describe_catalog
+from events.envelope import parse_event
+from events.errors import InvalidEvent
+from tests.builders import DATA, payload
+
+AMENDMENT_DATA = {
+    "EventCorrected": {
+        "target_id": "6f1f7c9e-9d8b-4b45-9a57-1d0a7b8c2e11",
+        "fields": {"summary": "better"},
+        "reason": "typo",
+    },
+    "EventRetracted": {"target_id": "6f1f7c9e-9d8b-4b45-9a57-1d0a7b8c2e11", "reason": "wrong"},
+}
+
+
+@pytest.mark.parametrize("event_type", sorted(CATALOG))
+def test_every_catalog_type_accepts_a_valid_event(event_type):
+    body = payload(event_type)
+    body["data"] = {**DATA.get(event_type, {}), **AMENDMENT_DATA.get(event_type, {})}
+    draft = parse_event(body)
+    assert draft.type == event_type
+    assert draft.occurred_on.precision.value == "day"
+
+
+def test_amounts_are_stored_as_one_canonical_decimal_string():
+    draft = parse_event(payload("InvestmentMade", amount="1.30E+10"))
+    assert draft.data["amount"] == "13000000000"
+
+
+def errors_of(body):
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(body)
+    return caught.value.messages
+
+
+@pytest.mark.parametrize(
+    ("change", "field_path"),
+    [
+        ({"amount": "-5"}, ("data", "amount")),
+        ({"amount": "abc"}, ("data", "amount")),
+        ({"amount": 1e9}, ("data", "amount")),
+        ({"currency": "XYZ"}, ("data", "currency")),
+        ({"status": "maybe"}, ("data", "status")),
+        ({"surprise": 1}, ("data", "surprise")),
+    ],
+)
+def test_bad_investment_data_is_refused_naming_the_field(change, field_path):
+    messages = errors_of(payload("InvestmentMade", **change))
+    assert field_path[1] in messages[field_path[0]]
+
+
+def test_a_severity_outside_one_to_five_is_refused():
+    assert "severity" in errors_of(payload("DisputeOpened", severity=9))["data"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field_name"),
+    [
+        ({"occurred_on": "2023-14"}, "occurred_on"),
+        ({"type": "MergerAnnounced"}, "type"),
+        ({"confidence": "certain"}, "confidence"),
+        ({"summary": ""}, "summary"),
+        ({"sources": [{"url": "not a url", "title": "x"}]}, "sources"),
+        ({"id": "not-a-uuid"}, "id"),
+    ],
+)
+def test_bad_envelope_fields_are_refused_naming_the_field(change, field_name):
+    assert field_name in errors_of({**payload("ModelReleased"), **change})
+
+
+def test_an_event_claiming_another_partnership_is_refused():
+    body = {**payload("ModelReleased"), "partnership": "google-anthropic"}
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(body, partnership="openai-microsoft")
+    assert "partnership" in caught.value.messages
+
+
+def test_the_catalog_describes_every_type_from_its_schema():
+    catalog = describe_catalog()
+    assert set(catalog) == set(CATALOG)
+    amount = catalog["InvestmentMade"]["fields"]["amount"]
+    assert amount == {**amount, "type": "decimal-string", "required": True}
+    assert catalog["InvestmentMade"]["fields"]["status"]["enum"] == ["committed", "paid"]
+    assert catalog["DisputeOpened"]["fields"]["severity"]["maximum"] == 5
+    assert "fields" in catalog["EventCorrected"]["fields"]

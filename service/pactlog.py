@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
 
 from events.catalog import AMENDING_TYPES
 from events.dates import PartialDate
@@ -48,6 +48,7 @@ from service.stream import Partnership, stream_id
 from service.view import END_OF_TIME, TimelineView, key_after
 
 MAX_WRITE_ATTEMPTS = 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _racing_schema_creation(build: Callable[[], T], attempts: int = 8) -> T:
+    """Build `T`, whose construction creates tables if missing: processes starting together
+    (gunicorn workers, the projector) race on PostgreSQL's catalog, and the loser tries again."""
+    for attempt in range(attempts):
+        try:
+            return build()
+        except (InternalError, IntegrityError, ProgrammingError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class PactlogService:
     """One per process (build it after forking)."""
 
@@ -118,8 +132,8 @@ class PactlogService:
         project_inline: bool = True,
     ) -> None:
         self.env = store_env(database_url)
-        self.app = PactlogApplication(env=self.env)
-        self.view: TimelineView = open_view(self.env)
+        self.app = _racing_schema_creation(lambda: PactlogApplication(env=self.env))
+        self.view: TimelineView = _racing_schema_creation(lambda: open_view(self.env))
         self.clock = clock
         self.policy = policy or default_policy()
         # Inline: reads project what is pending before answering (one process, e.g. SQLite).

@@ -46,6 +46,8 @@ def postgres_schema_url(base: str, schema: str) -> str:
 def postgres_url() -> Iterator[str]:
     """A fresh schema in the test database, dropped afterwards."""
     if not POSTGRES_URL:
+        if os.environ.get("PACTLOG_REQUIRE_POSTGRES"):
+            pytest.fail("PACTLOG_REQUIRE_POSTGRES is set but PACTLOG_TEST_DATABASE_URL is not")
         pytest.skip("PACTLOG_TEST_DATABASE_URL is not set")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:

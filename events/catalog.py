@@ -36,7 +36,7 @@ def _str(description: str, *, required: bool = True, length: Any = _name) -> fie
     return fields.String(required=required, validate=length, metadata={"description": description})
 
 
-def _parties(description: str) -> fields.List:
+def _parties(description: str) -> fields.List[Any]:
     return fields.List(
         fields.String(validate=_name),
         required=True,

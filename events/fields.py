@@ -45,8 +45,7 @@ class Amount(fields.Field[Decimal]):
 
 def canonical_amount(value: Decimal) -> str:
     """`Decimal("1.50E+3")` -> `"1500"`: one spelling per amount, so hashes and sums agree."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 class Currency(fields.String):

@@ -315,7 +315,7 @@ class PactlogService:
         entry = self._index.find_events([event_id]).get(event_id)
         if entry is None:
             return None
-        content = self._event_at(entry.partnership, entry.version).content()
+        content: dict[str, Any] = self._event_at(entry.partnership, entry.version).content()
         for amendment in self._index.find_amendments(event_id):
             event = self._event_at(amendment.partnership, amendment.version)
             if event.type == "EventCorrected":
@@ -373,7 +373,7 @@ class PactlogService:
         previous = GENESIS
         for count, item in enumerate(stored, start=1):
             try:
-                event = self.app.mapper.to_domain_event(item)
+                event: Any = self.app.mapper.to_domain_event(item)
                 expected = chain_hash(
                     previous, event.content(), event.originator_version, event.timestamp.isoformat()
                 )

@@ -461,9 +461,12 @@ class PostgresTimelineView(TimelineView, PostgresTrackingRecorder):
         self.table_prefix = f'"{self.datastore.schema}".view_'
         for statement in self._create_statements():
             index_name = statement.split(" ")[5] if " INDEX " in statement else None
-            if index_name is not None:  # index names are unqualified in PostgreSQL
-                statement = statement.replace(index_name, index_name.split(".")[-1], 1)
-            self.sql_create_statements.append(SQL(statement).format())  # type: ignore[arg-type]
+            unqualified = (  # index names take no schema in PostgreSQL
+                statement.replace(index_name, index_name.split(".")[-1], 1)
+                if index_name is not None
+                else statement
+            )
+            self.sql_create_statements.append(SQL(unqualified).format())  # type: ignore[arg-type]
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Any]:

@@ -36,7 +36,5 @@ def believed(events: Sequence[RecordedEvent], version: int) -> list[RecordedEven
 def expected_state(
     events: Sequence[RecordedEvent], version: int, as_of: date | None = None
 ) -> State:
-    counted = [
-        e for e in believed(events, version) if as_of is None or e.occurred_on.end <= as_of
-    ]
+    counted = [e for e in believed(events, version) if as_of is None or e.occurred_on.end <= as_of]
     return fold(counted)

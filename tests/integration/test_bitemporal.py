@@ -20,9 +20,12 @@ _slugs = (f"p-{n}" for n in itertools.count())
 
 dates = st.builds(
     lambda year, month, day, precision: (
-        f"{year}" if precision == 0
-        else f"{year}-Q{(month - 1) // 3 + 1}" if precision == 1
-        else f"{year}-{month:02d}" if precision == 2
+        f"{year}"
+        if precision == 0
+        else f"{year}-Q{(month - 1) // 3 + 1}"
+        if precision == 1
+        else f"{year}-{month:02d}"
+        if precision == 2
         else f"{year}-{month:02d}-{day:02d}"
     ),
     st.integers(2019, 2025),
@@ -137,7 +140,7 @@ def test_an_answer_once_given_never_changes(small_checkpoints, first, later):
     perform(service, slug, first)
     events = stream(service, slug)
     known_at = events[-1].recorded_at
-    questions = as_of_dates(events) + [date(2030, 1, 1)]
+    questions = [*as_of_dates(events), date(2030, 1, 1)]
     before = [service.state(slug, as_of=d, known_at=known_at).state for d in questions if d]
     service.clock.advance(seconds=1)
     perform_more(service, slug, later)
@@ -224,7 +227,13 @@ def test_a_series_is_the_state_at_each_point(service):
     points = [date(y, 1, 1) for y in range(2019, 2026)]
     _, series = service.series(slug, points)
     assert [p["invested"].get("USD", {}).get("committed") for p in series] == [
-        None, "10", "20", "30", "40", "50", "60"
+        None,
+        "10",
+        "20",
+        "30",
+        "40",
+        "50",
+        "60",
     ]
     assert [p["trust"] for p in series] == [
         service.state(slug, as_of=point).state["trust"]["score"] for point in points
@@ -234,7 +243,9 @@ def test_a_series_is_the_state_at_each_point(service):
 def test_cross_partnership_reads_as_of_a_date(service):
     for slug in ("a-b", "c-d"):
         service.create_partnership(slug, formed())
-        service.append(slug, [draft("InvestmentMade", "2020-01-01"), draft("DisputeOpened", "2021")])
+        service.append(
+            slug, [draft("InvestmentMade", "2020-01-01"), draft("DisputeOpened", "2021")]
+        )
     service.append("c-d", [draft("InvestmentMade", "2024-01-01", currency="EUR")])
     investments = service.investments(as_of=date(2022, 1, 1))
     assert investments["totals"] == {"USD": {"committed": "2000000000", "paid": "0"}}

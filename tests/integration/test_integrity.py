@@ -33,7 +33,7 @@ def tamper(database_url: str, version: int, old: bytes, new: bytes) -> None:
             )
         return
     schema = database_url.split("schema=")[1]
-    with psycopg.connect(database_url.split("?")[0], autocommit=True) as conn:
+    with psycopg.connect(database_url.split("?", maxsplit=1)[0], autocommit=True) as conn:
         conn.execute(
             f'UPDATE "{schema}".pactlog_events SET state = %s '
             "WHERE originator_id = %s AND originator_version = %s",
@@ -83,7 +83,14 @@ def test_a_projector_stopped_between_pages_resumes_to_a_full_replay(database_url
     first = writer.log(limit=1)[0]
     writer.append(
         SLUG,
-        [draft("EventRetracted", "2026-01-01", target_id=writer.log(after=first.position, limit=1)[0].id, reason="x")],
+        [
+            draft(
+                "EventRetracted",
+                "2026-01-01",
+                target_id=writer.log(after=first.position, limit=1)[0].id,
+                reason="x",
+            )
+        ],
     )
 
     projector = PactlogService(database_url, clock=clock, project_inline=False)
@@ -107,7 +114,8 @@ def test_a_projector_stopped_between_pages_resumes_to_a_full_replay(database_url
     restarted.catch_up()
     events = [e for e in restarted.log(limit=1000) if e.partnership == SLUG]
     current = restarted.view.current(SLUG)
-    assert current is not None and current.version == events[-1].version
+    assert current is not None
+    assert current.version == events[-1].version
     assert render_state(current.state, clock.now.date()) == render_state(
         expected_state(events, events[-1].version), clock.now.date()
     )
@@ -170,7 +178,9 @@ def _process_writer(database_url: str, writes: int, queue) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_processes_appending_with_expected_versions_lose_and_duplicate_nothing(postgres_url):
+def test_postgres_processes_appending_with_expected_versions_lose_and_duplicate_nothing(
+    postgres_url,
+):
     setup = PactlogService(postgres_url)
     setup.create_partnership(SLUG, formed())
     setup.close()

@@ -80,7 +80,8 @@ def test_an_idempotency_key_returns_the_original_answer(service):
     service.create_partnership(SLUG, formed())
     first = service.append(SLUG, [draft("ModelReleased")], idempotency_key="k-1")
     again = service.append(SLUG, [draft("ModelReleased")], idempotency_key="k-1")
-    assert again.replayed and again.events == first.events
+    assert again.replayed
+    assert again.events == first.events
     assert service.last_position() == first.position
     with pytest.raises(IdempotencyKeyReused):
         service.append(SLUG, [draft("StatementMade")], idempotency_key="k-1")

@@ -84,7 +84,9 @@ def test_a_dispute_is_open_until_resolved_and_counts_its_escalations():
 def test_a_resolution_folded_before_its_opening_still_gives_a_defined_state():
     answer = state_of(recorded("DisputeResolved", "2023-01-01"))
     assert answer["disputes"] == {"open": [], "resolved": []}
-    later = fold([recorded("DisputeResolved", "2023-01-01"), recorded("DisputeOpened", "2023-02-01")])
+    later = fold(
+        [recorded("DisputeResolved", "2023-01-01"), recorded("DisputeOpened", "2023-02-01")]
+    )
     assert render_state(later, date(2024, 1, 1), POLICY)["disputes"]["open"] == []
 
 

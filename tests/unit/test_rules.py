@@ -59,7 +59,13 @@ TARGET = Target(
     "6f1f7c9e-9d8b-4b45-9a57-1d0a7b8c2e11",
     "openai-microsoft",
     "InvestmentMade",
-    {"investor": "Microsoft", "amount": "1", "currency": "USD", "instrument": "x", "status": "paid"},
+    {
+        "investor": "Microsoft",
+        "amount": "1",
+        "currency": "USD",
+        "instrument": "x",
+        "status": "paid",
+    },
 )
 
 

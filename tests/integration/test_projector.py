@@ -1,0 +1,41 @@
+"""The projector as a process would run it: subscribed on PostgreSQL, polling on SQLite."""
+
+from __future__ import annotations
+
+import threading
+
+from service.pactlog import PactlogService
+from service.projector import run_projector
+from tests.builders import SLUG, draft, formed
+
+
+def test_the_running_projector_keeps_the_view_up_to_date(database_url):
+    writer = PactlogService(database_url, project_inline=False)
+    stop = threading.Event()
+    projector = threading.Thread(
+        target=run_projector, args=(writer.env, stop), kwargs={"poll_interval": 0.1}
+    )
+    projector.start()
+    try:
+        writer.create_partnership(SLUG, formed())
+        last = writer.append(SLUG, [draft("InvestmentMade"), draft("DisputeOpened")])
+        assert writer.wait_for(last.position, timeout=30)
+        later = writer.append(SLUG, [draft("DisputeResolved", "2024-01-01")])
+        assert writer.wait_for(later.position, timeout=30)
+    finally:
+        stop.set()
+        projector.join(timeout=30)
+    assert not projector.is_alive()
+    state = writer.state(SLUG).state
+    assert state["events"] == 4
+    assert state["disputes"]["resolved"][0]["dispute_id"] == "gov"
+    writer.close()
+
+
+def test_a_reader_that_does_not_project_waits_for_its_own_write_or_times_out(database_url):
+    writer = PactlogService(database_url, project_inline=False)
+    writer.create_partnership(SLUG, formed())
+    assert not writer.wait_for(writer.last_position(), timeout=0.2)
+    writer.catch_up()
+    assert writer.wait_for(writer.last_position(), timeout=0.2)
+    writer.close()

@@ -14,7 +14,12 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from events.catalog import AMENDING_TYPES
 from events.dates import PartialDate
@@ -113,7 +118,7 @@ def _racing_schema_creation(build: Callable[[], T], attempts: int = 8) -> T:
     for attempt in range(attempts):
         try:
             return build()
-        except (InternalError, IntegrityError, ProgrammingError):
+        except (InternalError, IntegrityError, OperationalError, ProgrammingError):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))

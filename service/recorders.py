@@ -137,13 +137,23 @@ class SQLiteIndexedRecorder(IndexedRecorder, SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        return [
+        statements = [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {self.index_table} {_INDEX_COLUMNS}",
             f"CREATE INDEX IF NOT EXISTS {self.index_table}_target "
             f"ON {self.index_table} (target_id)",
             f"CREATE TABLE IF NOT EXISTS {self.keys_table} {_KEYS_COLUMNS}",
         ]
+        # Append-only at the database: what was recorded is never updated or deleted.
+        for table in (self.events_table_name, self.index_table, self.keys_table):
+            for operation in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_append_only"
+                    f"{'' if operation == 'UPDATE' else '_delete'} BEFORE {operation} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, 'pactlog is append-only: "
+                    f"{operation} on {table} refused'); END"
+                )
+        return statements
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -181,12 +191,39 @@ class PostgresIndexedRecorder(IndexedRecorder, PostgresApplicationRecorder):
         schema = self.datastore.schema
         self.index_table = f'"{schema}"."{prefix}_event_index"'
         self.keys_table = f'"{schema}"."{prefix}_idempotency_keys"'
-        for statement in (
+        statements = [
             f"CREATE TABLE IF NOT EXISTS {self.index_table} {_INDEX_COLUMNS}",
             f"CREATE INDEX IF NOT EXISTS {Identifier(prefix + '_event_index_target').as_string()} "
             f"ON {self.index_table} (target_id)",
             f"CREATE TABLE IF NOT EXISTS {self.keys_table} {_KEYS_COLUMNS}",
+        ]
+        # Append-only at the database: what was recorded is never updated or deleted. Created
+        # only when missing, so that processes starting beside busy writers take no table locks.
+        guard = f'"{schema}"."{prefix}_refuse_change"'
+        create_guard = (
+            f"CREATE FUNCTION {guard}() RETURNS trigger LANGUAGE plpgsql AS $g$ "
+            "BEGIN RAISE EXCEPTION 'pactlog is append-only: % on % refused', "
+            "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $g$"
+        )
+        statements.append(
+            "DO $$ BEGIN "
+            f"IF to_regprocedure('{guard}()') IS NULL THEN {create_guard}; END IF; "
+            "EXCEPTION WHEN duplicate_function THEN NULL; END $$"
+        )
+        for table, name in (
+            (f'"{schema}"."{events_table_name}"', f"{prefix}_events_append_only"),
+            (self.index_table, f"{prefix}_event_index_append_only"),
+            (self.keys_table, f"{prefix}_idempotency_keys_append_only"),
         ):
+            statements.append(
+                "DO $$ BEGIN "
+                f"IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}' "
+                f"AND tgrelid = '{table}'::regclass) THEN "
+                f'CREATE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON {table} '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {guard}(); END IF; "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            )
+        for statement in statements:
             self.sql_create_statements.append(SQL(statement).format())  # type: ignore[arg-type]
 
     def _fetch_ids_after_insert_events(

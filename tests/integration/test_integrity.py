@@ -23,6 +23,8 @@ def tamper(database_url: str, version: int, old: bytes, new: bytes) -> None:
     originator = stream_id(SLUG)
     if database_url.startswith("sqlite"):
         with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
+            # The table refuses updates; whoever can write the file can drop the guard.
+            conn.execute("DROP TRIGGER stored_events_append_only")
             (state,) = conn.execute(
                 "SELECT state FROM stored_events WHERE originator_id=? AND originator_version=?",
                 (originator.hex, version),
@@ -34,6 +36,8 @@ def tamper(database_url: str, version: int, old: bytes, new: bytes) -> None:
         return
     schema = database_url.split("schema=")[1]
     with psycopg.connect(database_url.split("?", maxsplit=1)[0], autocommit=True) as conn:
+        # The table refuses updates; an intruder with superuser rights can go around that.
+        conn.execute("SET session_replication_role = replica")
         conn.execute(
             f'UPDATE "{schema}".pactlog_events SET state = %s '
             "WHERE originator_id = %s AND originator_version = %s",
@@ -198,3 +202,42 @@ def test_postgres_processes_appending_with_expected_versions_lose_and_duplicate_
     acknowledged = [r for r in results if r != "conflict"]
     assert len(acknowledged) == 30
     check_stream_after_concurrent_writes(postgres_url, acknowledged)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET {column} = 'x'", "DELETE FROM {table}"])
+@pytest.mark.parametrize(
+    ("table", "column"), [("pactlog_events", "topic"), ("pactlog_event_index", "digest")]
+)
+def test_postgres_refuses_to_update_or_delete_what_was_recorded(
+    postgres_url, statement, table, column
+):
+    service = PactlogService(postgres_url)
+    service.create_partnership(SLUG, formed())
+    schema = postgres_url.split("schema=")[1]
+    sql = statement.format(table=f'"{schema}".{table}', column=column)
+    with (
+        psycopg.connect(postgres_url.split("?", maxsplit=1)[0], autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
+    ):
+        conn.execute(sql)
+    assert service.verify(SLUG).ok
+    assert len(service.log()) == 1
+    service.close()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET {column} = 'x'", "DELETE FROM {table}"])
+@pytest.mark.parametrize(
+    ("table", "column"), [("stored_events", "topic"), ("event_index", "digest")]
+)
+def test_sqlite_refuses_to_update_or_delete_what_was_recorded(tmp_path, statement, table, column):
+    path = tmp_path / "pactlog.sqlite"
+    service = PactlogService(f"sqlite:///{path}")
+    service.create_partnership(SLUG, formed())
+    with (
+        sqlite3.connect(path) as conn,
+        pytest.raises(sqlite3.IntegrityError, match="append-only"),
+    ):
+        conn.execute(statement.format(table=table, column=column))
+    assert service.verify(SLUG).ok
+    service.close()

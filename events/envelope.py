@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from events.catalog import CATALOG, CONFIDENCE_LEVELS, SourceSchema
+from events.catalog import CATALOG, CONFIDENCE_LEVELS, EventData, SourceSchema
 from events.dates import PartialDate
 from events.errors import InvalidEvent
 from events.fields import PartialDateField, Slug
@@ -155,28 +155,37 @@ class EventInputSchema(Schema):
         metadata={"description": "The type's own fields (GET /v1/catalog)."},
     )
 
-    @validates_schema
-    def _data_matches_type(self, values: dict[str, Any], **kwargs: Any) -> None:
-        schema = CATALOG.get(values.get("type", ""))
-        if schema is None or "data" not in values:
-            return
-        errors = schema().validate(values["data"])
-        if errors:
-            raise ValidationError({"data": errors})
-
     @post_load
     def _draft(self, values: dict[str, Any], **kwargs: Any) -> EventDraft:
-        schema = CATALOG[values["type"]]()
-        data = schema.dump(schema.load(values["data"]))
+        schema = data_schema(values["type"])
+        try:
+            data = schema.dump(schema.load(values["data"]))
+        except ValidationError as error:
+            raise ValidationError({"data": error.messages}) from None
+        sources = _SOURCE_SCHEMA.dump(values["sources"], many=True)
         return EventDraft(
             id=str(values["id"]) if values["id"] is not None else None,
             type=values["type"],
             occurred_on=values["occurred_on"],
             summary=values["summary"],
-            sources=[_drop_empty(SourceSchema().dump(source)) for source in values["sources"]],
+            sources=[_drop_empty(source) for source in sources],
             confidence=values["confidence"],
             data=_drop_empty(data),
         )
+
+
+# Schemas hold no per-call state when loading and dumping; building one is the costly part.
+_SOURCE_SCHEMA = SourceSchema()
+_INPUT_SCHEMA = EventInputSchema()
+_DATA_SCHEMAS: dict[str, EventData] = {}
+
+
+def data_schema(event_type: str) -> EventData:
+    """The (shared) schema instance of a type's `data`."""
+    schema = _DATA_SCHEMAS.get(event_type)
+    if schema is None:
+        schema = _DATA_SCHEMAS.setdefault(event_type, CATALOG[event_type]())
+    return schema
 
 
 def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +198,7 @@ def parse_event(payload: Any, partnership: str | None = None) -> EventDraft:
     if not isinstance(payload, dict):
         raise InvalidEvent({"_schema": ["An event is a JSON object."]})
     try:
-        draft: EventDraft = EventInputSchema().load(payload)
+        draft: EventDraft = _INPUT_SCHEMA.load(payload)
     except ValidationError as error:
         raise InvalidEvent(_as_dict(error.messages)) from None
     claimed = payload.get("partnership")

@@ -13,9 +13,9 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from events.catalog import AMENDING_TYPES, CATALOG, IDENTITY_FIELDS
+from events.catalog import AMENDING_TYPES, IDENTITY_FIELDS
 from events.dates import PartialDate
-from events.envelope import EventDraft
+from events.envelope import EventDraft, data_schema
 from events.errors import RuleViolated
 
 # Entity events: (type) -> (entity kind, id field, action)
@@ -137,7 +137,7 @@ def _check_amendment(
 
 def merged_data(target: Target, changes: dict[str, Any]) -> dict[str, Any]:
     """The target's data with `changes` applied, canonical and valid for its type."""
-    schema = CATALOG[target.type]()
+    schema = data_schema(target.type)
     try:
         return dict(schema.dump(schema.load({**target.data, **changes})))
     except ValidationError as error:

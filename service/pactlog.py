@@ -6,6 +6,7 @@ optimistic concurrency, idempotency); reads come from the view, bitemporally.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -189,13 +190,16 @@ class PactlogService:
                 "expected_version": expected_version,
             }
         )
+        client_ids = any(draft.id is not None for draft in drafts)
         drafts = [draft.with_id() for draft in drafts]
         contents = [draft.content(slug) for draft in drafts]
-        for _ in range(MAX_WRITE_ATTEMPTS):
-            earlier = self._earlier_answer(slug, drafts, contents, idempotency_key, request_digest)
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            earlier = self._earlier_answer(
+                slug, drafts, contents, idempotency_key, request_digest, client_ids
+            )
             if earlier is not None:
                 return earlier
-            aggregate = self._prepare(slug, drafts, expected_version)
+            aggregate = self._prepare(slug, drafts, expected_version, fresh=attempt > 0)
             entries = [
                 IndexEntry(
                     event_id=str(draft.id),
@@ -216,9 +220,10 @@ class PactlogService:
                     aggregate, pactlog_index=entries, pactlog_idempotency=key
                 )
             except IntegrityError:
+                self._forget(slug)  # another writer moved the stream (or took an id or key)
                 if expected_version is not None:
                     earlier = self._earlier_answer(
-                        slug, drafts, contents, idempotency_key, request_digest
+                        slug, drafts, contents, idempotency_key, request_digest, client_ids
                     )
                     if earlier is not None:
                         return earlier
@@ -240,7 +245,9 @@ class PactlogService:
         contents: Sequence[dict[str, Any]],
         idempotency_key: str | None,
         request_digest: str,
+        client_ids: bool,
     ) -> Appended | None:
+        """The answer an earlier, identical request got, if there was one."""
         if idempotency_key:
             record = self._index.find_idempotency_key(slug, idempotency_key)
             if record is not None:
@@ -254,6 +261,8 @@ class PactlogService:
                     ],
                     replayed=True,
                 )
+        if not client_ids:  # ids we drew ourselves are new
+            return None
         found = self._index.find_events([str(draft.id) for draft in drafts])
         if not found:
             return None
@@ -274,15 +283,37 @@ class PactlogService:
             replayed=True,
         )
 
+    def _forget(self, slug: str) -> None:
+        """Drop the cached stream so the next read of it comes from the store."""
+        cache = self.app.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cache.get(stream_id(slug), evict=True)
+
+    def _load(self, slug: str, *, fresh: bool) -> Partnership:
+        # The cache is not fast-forwarded on every read (a round trip per append): a stream
+        # moved by another process shows as a conflict at save time, and we then reload.
+        if fresh:
+            self._forget(slug)
+        aggregate: Partnership = self.app.repository.get(stream_id(slug))
+        return aggregate
+
     def _prepare(
-        self, slug: str, drafts: Sequence[EventDraft], expected_version: int | None
+        self,
+        slug: str,
+        drafts: Sequence[EventDraft],
+        expected_version: int | None,
+        *,
+        fresh: bool,
     ) -> Partnership:
         """The aggregate with `drafts` triggered on it, every write rule checked."""
         now = self.clock()
         today = now.date()
         first, *rest = drafts
         try:
-            aggregate: Partnership = self.app.repository.get(stream_id(slug))
+            aggregate = self._load(slug, fresh=fresh)
+            if expected_version is not None and aggregate.version != expected_version:
+                aggregate = self._load(slug, fresh=True)
         except AggregateNotFoundError:
             if first.type != "PartnershipFormed":
                 raise PartnershipNotFound(slug) from None
@@ -335,7 +366,7 @@ class PactlogService:
 
     def _stream_version(self, slug: str) -> int:
         try:
-            return int(self.app.repository.get(stream_id(slug)).version)
+            return int(self._load(slug, fresh=True).version)
         except AggregateNotFoundError:
             return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +36,11 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
+        """`text` as a period; parsed once per distinct text (they repeat a lot in folds)."""
+        return _parse(text) if cls is PartialDate else cls._parse_uncached(text)
+
+    @classmethod
+    def _parse_uncached(cls, text: str) -> PartialDate:
         match = _PATTERN.match(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise InvalidPartialDate(
@@ -74,3 +80,8 @@ class PartialDate:
         if self.precision is Precision.QUARTER:
             return f"{self.start.year:04d}-Q{(self.start.month - 1) // 3 + 1}"
         return f"{self.start.year:04d}"
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse(text: str) -> PartialDate:
+    return PartialDate._parse_uncached(text)

@@ -57,7 +57,7 @@ class PactlogProjection(Projection[Any]):
             log.info("position %s was projected elsewhere", tracking.notification_id)
 
 
-def catch_up(app: PactlogApplication, view: TimelineView, page_size: int = 500) -> int:
+def catch_up(app: PactlogApplication, view: TimelineView, page_size: int = 2000) -> int:
     """Apply every event the view has not seen; return how many were applied."""
     applied = 0
     while True:

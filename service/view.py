@@ -64,6 +64,14 @@ class Current:
     state: State = field(default_factory=empty_state)
 
 
+@dataclass
+class _Writes:
+    """Inserts buffered within one transaction, sent in bulk."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+
+
 _VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
 
 _TABLES = {
@@ -113,8 +121,16 @@ class TimelineView:
         raise NotImplementedError
         yield
 
+    def _placeholders(self, text: str) -> str:
+        return text
+
     def _execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
-        cursor.execute(self._sql(text), params)
+        cursor.execute(self._placeholders(self._sql(text)), params)
+
+    def _execute_many(self, cursor: Any, text: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            cursor.executemany(self._placeholders(self._sql(text)), rows)
+            rows.clear()
 
     def _all(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self._execute(cursor, text, params)
@@ -140,27 +156,37 @@ class TimelineView:
         """Apply `events` (in position order) and record `tracking`, in one transaction."""
         with self._transaction(commit=True) as cursor:
             touched: dict[str, Current] = {}
+            writes = _Writes()
             for event in events:
                 current = touched.get(event.partnership) or self._load_current(
                     cursor, event.partnership
                 )
-                self._apply(cursor, current, event)
+                self._apply(cursor, writes, current, event)
                 touched[event.partnership] = current
+            self._flush(cursor, writes)
             for current in touched.values():
                 self._save_current(cursor, current)
             self._track(cursor, tracking)
 
-    def _apply(self, cursor: Any, current: Current, event: RecordedEvent) -> None:
+    def _flush(self, cursor: Any, writes: _Writes) -> None:
+        """Write the buffered rows: before anything reads them back, and at the end."""
+        self._execute_many(
+            cursor, "INSERT INTO {rows} VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, %s)", writes.rows
+        )
+        self._execute_many(
+            cursor, "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)", writes.changes
+        )
+
+    def _apply(self, cursor: Any, writes: _Writes, current: Current, event: RecordedEvent) -> None:
         recorded_at = max(stamp(event.recorded_at), current.recorded_at)
         if event.type in AMENDING_TYPES:
+            self._flush(cursor, writes)
             affected = self._amend(cursor, event)
         else:
-            affected = valid_key(event.occurred_on.end, event.version)
-            self._insert_row(cursor, event.to_dict() | {"recorded_at": recorded_at}, event.version)
-        self._execute(
-            cursor,
-            "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)",
-            (event.partnership, event.version, event.position, recorded_at, affected),
+            body = event.to_dict() | {"recorded_at": recorded_at, "corrected_by": []}
+            affected = self._row(writes, body, event.occurred_on, event.version)
+        writes.changes.append(
+            (event.partnership, event.version, event.position, recorded_at, affected)
         )
         if affected is not None:
             if event.type not in AMENDING_TYPES and affected > current.last_key:
@@ -168,6 +194,7 @@ class TimelineView:
                 current.last_key = affected
                 current.since_checkpoint += 1
             else:
+                self._flush(cursor, writes)
                 self._refold(cursor, current, event.version, affected)
         current.version = event.version
         current.position = event.position
@@ -178,22 +205,23 @@ class TimelineView:
             )
             current.since_checkpoint = 0
 
-    def _insert_row(self, cursor: Any, body: dict[str, Any], from_version: int) -> str:
-        key = valid_key(date.fromisoformat(_period_end(body)), body["version"])
-        body.setdefault("corrected_by", [])
-        self._execute(
-            cursor,
-            "INSERT INTO {rows} VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, %s)",
+    @staticmethod
+    def _row(
+        writes: _Writes, body: dict[str, Any], occurred_on: PartialDate, from_version: int
+    ) -> str:
+        """Buffer one revision of an event; return its valid key."""
+        key = valid_key(occurred_on.end, body["version"])
+        writes.rows.append(
             (
                 body["partnership"],
                 body["id"],
                 from_version,
                 key,
-                _period_start(body),
+                occurred_on.start.isoformat(),
                 body["type"],
                 body["confidence"],
                 json.dumps(body),
-            ),
+            )
         )
         return key
 
@@ -218,7 +246,9 @@ class TimelineView:
             return str(old_key)
         body = apply_correction(old_body, event.data["fields"])
         body["corrected_by"] = [*old_body.get("corrected_by", []), event.id]
-        new_key = self._insert_row(cursor, body, event.version)
+        writes = _Writes()
+        new_key = self._row(writes, body, PartialDate.parse(body["occurred_on"]), event.version)
+        self._flush(cursor, writes)
         return str(min(old_key, new_key))
 
     def _refold(self, cursor: Any, current: Current, version: int, affected: str) -> None:
@@ -428,14 +458,6 @@ class TimelineView:
         ]
 
 
-def _period_end(body: dict[str, Any]) -> str:
-    return PartialDate.parse(body["occurred_on"]).end.isoformat()
-
-
-def _period_start(body: dict[str, Any]) -> str:
-    return PartialDate.parse(body["occurred_on"]).start.isoformat()
-
-
 class SQLiteTimelineView(TimelineView, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -448,8 +470,8 @@ class SQLiteTimelineView(TimelineView, SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=commit) as cursor:
             yield cursor
 
-    def _execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
-        cursor.execute(self._sql(text).replace("%s", "?"), params)
+    def _placeholders(self, text: str) -> str:
+        return text.replace("%s", "?")
 
     def _track(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)

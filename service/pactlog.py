@@ -100,6 +100,18 @@ class StateAnswer:
 
 
 @dataclass(frozen=True)
+class Status:
+    """How far the log and the view have come; `lag` is how many positions the view trails."""
+
+    log_position: int
+    projected_position: int
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.log_position - self.projected_position)
+
+
+@dataclass(frozen=True)
 class Verification:
     partnership: str
     ok: bool
@@ -435,6 +447,10 @@ class PactlogService:
         """Project everything recorded so far; return how many events were applied."""
         with self._projecting:
             return catch_up(self.app, self.view)
+
+    def status(self) -> Status:
+        """Reads the store and the view (so it also tells whether both can be reached)."""
+        return Status(self.last_position(), self.projected_position())
 
     def projected_position(self) -> int:
         return int(self.view.max_tracking_id(self.app.name) or 0)  # type: ignore[attr-defined]

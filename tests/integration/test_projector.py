@@ -36,6 +36,8 @@ def test_a_reader_that_does_not_project_waits_for_its_own_write_or_times_out(dat
     writer = PactlogService(database_url, project_inline=False)
     writer.create_partnership(SLUG, formed())
     assert not writer.wait_for(writer.last_position(), timeout=0.2)
+    assert writer.status().lag == 1
     writer.catch_up()
     assert writer.wait_for(writer.last_position(), timeout=0.2)
+    assert writer.status().lag == 0
     writer.close()

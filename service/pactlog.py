@@ -7,6 +7,7 @@ optimistic concurrency, idempotency); reads come from the view, bitemporally.
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ from events.dates import PartialDate
 from events.envelope import EventDraft, RecordedEvent
 from events.errors import (
     Conflict,
+    DomainError,
     DuplicateEventId,
     EventNotFound,
     IdempotencyKeyReused,
@@ -37,6 +39,7 @@ from events.errors import (
 )
 from events.integrity import GENESIS, chain_hash, content_digest
 from events.rules import Target, apply_correction, check_draft, check_occurred_on
+from service.commit import GroupCommit, Pending
 from service.config import store_env
 from service.projections.entities import render_disputes
 from service.projections.investments import (
@@ -79,6 +82,43 @@ class Appended:
     @property
     def version(self) -> int:
         return self.events[-1].version
+
+
+@dataclass(frozen=True)
+class _AppendRequest:
+    """An append as it waits to be committed: its drafts with ids, and what identifies it."""
+
+    slug: str
+    drafts: list[EventDraft]
+    contents: list[dict[str, Any]]
+    expected_version: int | None
+    idempotency_key: str | None
+    request_digest: str
+    client_ids: bool
+
+    def index_entries(self, last_version: int) -> list[IndexEntry]:
+        """The id index rows of its events, the last of which gets `last_version`."""
+        first_version = last_version - len(self.drafts) + 1
+        return [
+            IndexEntry(
+                event_id=str(draft.id),
+                partnership=self.slug,
+                version=first_version + offset,
+                digest=content_digest(content),
+                target_id=draft.data.get("target_id") if draft.type in AMENDING_TYPES else None,
+            )
+            for offset, (draft, content) in enumerate(zip(self.drafts, self.contents, strict=True))
+        ]
+
+    def idempotency_record(self, first: int) -> IdempotencyRecord:
+        assert self.idempotency_key is not None
+        return IdempotencyRecord(
+            self.slug,
+            self.idempotency_key,
+            self.request_digest,
+            first=first,
+            count=len(self.drafts),
+        )
 
 
 @dataclass(frozen=True)
@@ -157,6 +197,7 @@ class PactlogService:
         # Inline: reads project what is pending before answering (one process, e.g. SQLite).
         self.project_inline = project_inline
         self._projecting = threading.Lock()
+        self._group_commit: GroupCommit[Appended] = GroupCommit(self._commit_together)
 
     def close(self) -> None:
         self.app.close()
@@ -191,7 +232,8 @@ class PactlogService:
         A stream that does not exist yet is started by a first `PartnershipFormed`. With
         `expected_version`, a stream that moved raises `StaleVersion`; without, a concurrent
         writer only makes us try again. A retry with the same idempotency key or the same event
-        ids and content answers as the original did and stores nothing.
+        ids and content answers as the original did and stores nothing. Appends that arrive
+        together from several threads are committed in one transaction.
         """
         if not drafts:
             raise InvalidEvent({"events": ["Give at least one event."]})
@@ -202,69 +244,120 @@ class PactlogService:
                 "expected_version": expected_version,
             }
         )
-        client_ids = any(draft.id is not None for draft in drafts)
-        drafts = [draft.with_id() for draft in drafts]
-        contents = [draft.content(slug) for draft in drafts]
-        for attempt in range(MAX_WRITE_ATTEMPTS):
-            earlier = self._earlier_answer(
-                slug, drafts, contents, idempotency_key, request_digest, client_ids
+        with_ids = [draft.with_id() for draft in drafts]
+        request = _AppendRequest(
+            slug=slug,
+            drafts=with_ids,
+            contents=[draft.content(slug) for draft in with_ids],
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+            request_digest=request_digest,
+            client_ids=any(draft.id is not None for draft in drafts),
+        )
+        return self._group_commit.submit(request)
+
+    def _commit_together(self, batch: Sequence[Pending[Appended]]) -> None:
+        """Stage every request on its stream's aggregate, then save all in one transaction.
+
+        A request the rules refuse fails alone. If the transaction conflicts (another process
+        wrote first), each request is retried on its own.
+        """
+        staged: dict[str, tuple[Partnership, list[tuple[Pending[Appended], int]]]] = {}
+        for pending in batch:
+            request: _AppendRequest = pending.request
+            try:
+                earlier = self._earlier_answer(request)
+                if earlier is not None:
+                    pending.succeed(earlier)
+                    continue
+                base, members = staged.get(request.slug, (None, []))
+                aggregate = self._prepare(request, fresh=False, base=base)
+            except DomainError as error:
+                pending.fail(error)
+                continue
+            staged[request.slug] = (aggregate, [*members, (pending, aggregate.version)])
+        if not staged:
+            return
+        entries: list[IndexEntry] = []
+        keys: list[IdempotencyRecord] = []
+        for _, members in staged.values():
+            for pending, last_version in members:
+                request = pending.request
+                if request.idempotency_key:
+                    keys.append(request.idempotency_record(len(entries)))
+                entries += request.index_entries(last_version)
+        try:
+            recordings = self.app.save(
+                *(aggregate for aggregate, _ in staged.values()),
+                pactlog_index=entries,
+                pactlog_idempotency=keys,
             )
+        except IntegrityError:
+            for slug, (_, members) in staged.items():
+                self._forget(slug)
+                for pending, _ in members:
+                    try:
+                        pending.succeed(self._append_alone(pending.request))
+                    except DomainError as error:
+                        pending.fail(error)
+            return
+        positions = iter(recording.notification.id for recording in recordings)
+        entry_iter = iter(entries)
+        for _, members in staged.values():
+            for pending, _ in members:
+                request = pending.request
+                pending.succeed(
+                    Appended(
+                        request.slug,
+                        [
+                            AppendedEvent(entry.event_id, entry.version, next(positions))
+                            for entry in (next(entry_iter) for _ in request.drafts)
+                        ],
+                    )
+                )
+
+    def _append_alone(self, request: _AppendRequest) -> Appended:
+        """One request in its own transaction, retried while other writers move the stream."""
+        for attempt in range(MAX_WRITE_ATTEMPTS):
+            earlier = self._earlier_answer(request)
             if earlier is not None:
                 return earlier
-            aggregate = self._prepare(slug, drafts, expected_version, fresh=attempt > 0)
-            entries = [
-                IndexEntry(
-                    event_id=str(draft.id),
-                    partnership=slug,
-                    version=aggregate.version - len(drafts) + 1 + i,
-                    digest=content_digest(content),
-                    target_id=draft.data.get("target_id") if draft.type in AMENDING_TYPES else None,
-                )
-                for i, (draft, content) in enumerate(zip(drafts, contents, strict=True))
-            ]
-            key = (
-                IdempotencyRecord(slug, idempotency_key, request_digest)
-                if idempotency_key
-                else None
-            )
+            aggregate = self._prepare(request, fresh=attempt > 0)
+            entries = request.index_entries(aggregate.version)
+            keys = [request.idempotency_record(0)] if request.idempotency_key else []
             try:
                 recordings = self.app.save(
-                    aggregate, pactlog_index=entries, pactlog_idempotency=key
+                    aggregate, pactlog_index=entries, pactlog_idempotency=keys
                 )
             except IntegrityError:
-                self._forget(slug)  # another writer moved the stream (or took an id or key)
-                if expected_version is not None:
-                    earlier = self._earlier_answer(
-                        slug, drafts, contents, idempotency_key, request_digest, client_ids
-                    )
+                self._forget(request.slug)  # another writer moved the stream (or took an id)
+                if request.expected_version is not None:
+                    earlier = self._earlier_answer(request)
                     if earlier is not None:
                         return earlier
-                    raise StaleVersion(expected_version, self._stream_version(slug)) from None
+                    raise StaleVersion(
+                        request.expected_version, self._stream_version(request.slug)
+                    ) from None
                 continue
             return Appended(
-                slug,
+                request.slug,
                 [
                     AppendedEvent(entry.event_id, entry.version, recording.notification.id)
                     for entry, recording in zip(entries, recordings, strict=True)
                 ],
             )
-        raise Conflict(f"{slug!r} kept changing under {MAX_WRITE_ATTEMPTS} attempts; try again")
+        raise Conflict(
+            f"{request.slug!r} kept changing under {MAX_WRITE_ATTEMPTS} attempts; try again"
+        )
 
-    def _earlier_answer(
-        self,
-        slug: str,
-        drafts: Sequence[EventDraft],
-        contents: Sequence[dict[str, Any]],
-        idempotency_key: str | None,
-        request_digest: str,
-        client_ids: bool,
-    ) -> Appended | None:
+    def _earlier_answer(self, request: _AppendRequest) -> Appended | None:
         """The answer an earlier, identical request got, if there was one."""
-        if idempotency_key:
-            record = self._index.find_idempotency_key(slug, idempotency_key)
+        slug, drafts, contents = request.slug, request.drafts, request.contents
+        if request.idempotency_key:
+            record = self._index.find_idempotency_key(slug, request.idempotency_key)
             if record is not None:
-                if record.request_digest != request_digest:
-                    raise IdempotencyKeyReused(idempotency_key)
+                if record.request_digest != request.request_digest:
+                    raise IdempotencyKeyReused(request.idempotency_key)
                 return Appended(
                     slug,
                     [
@@ -273,7 +366,7 @@ class PactlogService:
                     ],
                     replayed=True,
                 )
-        if not client_ids:  # ids we drew ourselves are new
+        if not request.client_ids:  # ids we drew ourselves are new
             return None
         found = self._index.find_events([str(draft.id) for draft in drafts])
         if not found:
@@ -311,21 +404,24 @@ class PactlogService:
         return aggregate
 
     def _prepare(
-        self,
-        slug: str,
-        drafts: Sequence[EventDraft],
-        expected_version: int | None,
-        *,
-        fresh: bool,
+        self, request: _AppendRequest, *, fresh: bool, base: Partnership | None = None
     ) -> Partnership:
-        """The aggregate with `drafts` triggered on it, every write rule checked."""
+        """The aggregate with the request's drafts triggered on it, every write rule checked.
+
+        `base`, an aggregate already holding other requests' events of this commit, is copied
+        rather than changed, so that a refused request leaves it as it was.
+        """
+        slug, drafts, expected_version = request.slug, request.drafts, request.expected_version
         now = self.clock()
         today = now.date()
         first, *rest = drafts
         try:
-            aggregate = self._load(slug, fresh=fresh)
-            if expected_version is not None and aggregate.version != expected_version:
-                aggregate = self._load(slug, fresh=True)
+            if base is not None:
+                aggregate = copy.deepcopy(base)
+            else:
+                aggregate = self._load(slug, fresh=fresh)
+                if expected_version is not None and aggregate.version != expected_version:
+                    aggregate = self._load(slug, fresh=True)
         except AggregateNotFoundError:
             if first.type != "PartnershipFormed":
                 raise PartnershipNotFound(slug) from None

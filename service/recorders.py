@@ -32,10 +32,14 @@ class IndexEntry:
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
+    """An append's idempotency key; `first` and `count` locate its events in the transaction."""
+
     partnership: str
     key: str
     request_digest: str
     answer: list[dict[str, Any]] | None = None
+    first: int = 0
+    count: int = 0
 
 
 def as_tuples(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
@@ -61,13 +65,21 @@ class IndexedRecorder:
         ]
 
     @staticmethod
-    def _answer(notification_ids: Sequence[int], entries: Sequence[IndexEntry]) -> str:
-        return json.dumps(
-            [
+    def _key_rows(
+        notification_ids: Sequence[int],
+        entries: Sequence[IndexEntry],
+        keys: Sequence[IdempotencyRecord],
+    ) -> list[tuple[Any, ...]]:
+        """Each key with the answer its request got: its own events' ids and places."""
+        rows = []
+        for key in keys:
+            span = slice(key.first, key.first + key.count)
+            answer = [
                 {"id": e.event_id, "version": e.version, "position": position}
-                for e, position in zip(entries, notification_ids, strict=True)
+                for e, position in zip(entries[span], notification_ids[span], strict=True)
             ]
-        )
+            rows.append((key.partnership, key.key, key.request_digest, json.dumps(answer)))
+        return rows
 
     def find_events(self, event_ids: Sequence[str]) -> dict[str, IndexEntry]:
         if not event_ids:
@@ -165,16 +177,11 @@ class SQLiteIndexedRecorder(IndexedRecorder, SQLiteApplicationRecorder):
                 f"INSERT INTO {self.index_table} VALUES (?,?,?,?,?,?)",
                 self._index_rows(notification_ids, entries),
             )
-            key: IdempotencyRecord | None = kwargs.get("pactlog_idempotency")
-            if key is not None:
-                c.execute(
+            keys: Sequence[IdempotencyRecord] = kwargs.get("pactlog_idempotency", ())
+            if keys:
+                c.executemany(
                     f"INSERT INTO {self.keys_table} VALUES (?,?,?,?)",
-                    (
-                        key.partnership,
-                        key.key,
-                        key.request_digest,
-                        self._answer(notification_ids, entries),
-                    ),
+                    self._key_rows(notification_ids, entries, keys),
                 )
         return notification_ids
 
@@ -236,16 +243,11 @@ class PostgresIndexedRecorder(IndexedRecorder, PostgresApplicationRecorder):
                 f"INSERT INTO {self.index_table} VALUES (%s,%s,%s,%s,%s,%s)",  # type: ignore[arg-type]
                 self._index_rows(notification_ids, entries),
             )
-            key: IdempotencyRecord | None = kwargs.get("pactlog_idempotency")
-            if key is not None:
-                curs.execute(
+            keys: Sequence[IdempotencyRecord] = kwargs.get("pactlog_idempotency", ())
+            if keys:
+                curs.executemany(
                     f"INSERT INTO {self.keys_table} VALUES (%s,%s,%s,%s)",  # type: ignore[arg-type]
-                    (
-                        key.partnership,
-                        key.key,
-                        key.request_digest,
-                        self._answer(notification_ids, entries),
-                    ),
+                    self._key_rows(notification_ids, entries, keys),
                 )
         return notification_ids
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import date
+
 import pytest
 
 from events.errors import (
@@ -105,5 +108,35 @@ def test_a_late_recorded_event_lands_in_its_valid_time_place(service):
     service.append(SLUG, [draft("InvestmentMade", "2020")])
     _, events, _ = service.timeline(SLUG)
     assert [e["occurred_on"] for e in events] == ["2019-07-22", "2020", "2024-05-01"]
-    as_of_2021 = service.state(SLUG, as_of=__import__("datetime").date(2021, 1, 1)).state
+    as_of_2021 = service.state(SLUG, as_of=date(2021, 1, 1)).state
     assert as_of_2021["investments"]["totals"]["USD"]["committed"] == "1000000000"
+
+
+def test_concurrent_appends_each_get_their_own_answer(service):
+    for slug in ("a-b", "c-d"):
+        service.create_partnership(slug, formed())
+    answers: dict[int, object] = {}
+
+    def append(number: int) -> None:
+        slug = "a-b" if number % 2 else "c-d"
+        event = draft("DisputeResolved") if number == 5 else draft("ModelReleased")
+        try:
+            answers[number] = service.append(slug, [event.with_id()])
+        except RuleViolated as error:
+            answers[number] = error
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert isinstance(answers.pop(5), RuleViolated), "a refused request fails alone"
+    positions = [a.position for a in answers.values()]
+    assert len(set(positions)) == 11
+    logged = {e.id: (e.partnership, e.position) for e in service.log(limit=100)}
+    for number, answer in answers.items():
+        assert logged[answer.events[0].id] == (answer.partnership, answer.position)
+        assert answer.partnership == ("a-b" if number % 2 else "c-d")
+    for slug in ("a-b", "c-d"):
+        versions = [e.version for e in service.log(limit=100) if e.partnership == slug]
+        assert versions == list(range(1, len(versions) + 1))

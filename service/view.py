@@ -87,7 +87,7 @@ _TABLES = {
     ),
     "checkpoints": (
         "(partnership TEXT NOT NULL, valid_key TEXT NOT NULL, version BIGINT NOT NULL, "
-        "state TEXT NOT NULL, PRIMARY KEY (partnership, valid_key, version))"
+        "state TEXT NOT NULL, stale_from BIGINT, PRIMARY KEY (partnership, valid_key, version))"
     ),
     "current": (
         "(partnership TEXT PRIMARY KEY, version BIGINT NOT NULL, position BIGINT NOT NULL, "
@@ -195,6 +195,13 @@ class TimelineView:
                 current.since_checkpoint += 1
             else:
                 self._flush(cursor, writes)
+                # Checkpoints at or after what changed no longer hold for readers who know it.
+                self._execute(
+                    cursor,
+                    "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
+                    "AND valid_key >= %s AND stale_from IS NULL",
+                    (event.version, event.partnership, affected),
+                )
                 self._refold(cursor, current, event.version, affected)
         current.version = event.version
         current.position = event.position
@@ -271,7 +278,7 @@ class TimelineView:
     ) -> None:
         self._execute(
             cursor,
-            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, NULL) ON CONFLICT DO NOTHING",
             (partnership, key, version, json.dumps(state)),
         )
 
@@ -313,34 +320,19 @@ class TimelineView:
     def _base(self, cursor: Any, partnership: str, version: int, below: str) -> tuple[str, State]:
         """The latest checkpoint before `below` that is right for readers at `version`.
 
-        A checkpoint taken at version c is right for version v when no change between the two
-        touched a valid key at or before the checkpoint's.
+        A checkpoint taken at version c holds for readers at v >= c until a change touches a
+        valid key at or before its own (`stale_from`, kept by the projector).
         """
-        candidates = self._all(
+        found = self._all(
             cursor,
-            "SELECT valid_key, version FROM {checkpoints} WHERE partnership = %s "
-            "AND valid_key < %s ORDER BY valid_key DESC, version DESC LIMIT 16",
-            (partnership, below),
+            "SELECT valid_key, state FROM {checkpoints} WHERE partnership = %s "
+            "AND valid_key < %s AND version <= %s AND (stale_from IS NULL OR stale_from > %s) "
+            "ORDER BY valid_key DESC, version DESC LIMIT 1",
+            (partnership, below, version, version),
         )
-        for key, checkpoint_version in candidates:
-            low, high = sorted((checkpoint_version, version))
-            if low != high:
-                earliest = self._all(
-                    cursor,
-                    "SELECT MIN(min_key) FROM {changes} WHERE partnership = %s "
-                    "AND version > %s AND version <= %s",
-                    (partnership, low, high),
-                )[0][0]
-                if earliest is not None and earliest <= key:
-                    continue
-            state = self._all(
-                cursor,
-                "SELECT state FROM {checkpoints} WHERE partnership = %s AND valid_key = %s "
-                "AND version = %s",
-                (partnership, key, checkpoint_version),
-            )[0][0]
-            return str(key), json.loads(state)
-        return "", empty_state()
+        if not found:
+            return "", empty_state()
+        return str(found[0][0]), json.loads(found[0][1])
 
     def _rows_between(
         self, cursor: Any, partnership: str, version: int, after: str, before: str

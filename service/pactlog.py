@@ -678,7 +678,9 @@ class PactlogService:
         knowledge = self.knowledge(slug, None, known_at)
         if not points:
             return knowledge, []
-        state, rows = self.view.fold_from(slug, knowledge.version, key_after(points[0]))
+        state, rows = self.view.fold_from(
+            slug, knowledge.version, key_after(points[0]), key_after(points[-1])
+        )
         answers: list[dict[str, Any]] = []
         index = 0
         for point in points:

@@ -377,16 +377,13 @@ class TimelineView:
         return state
 
     def fold_from(
-        self, partnership: str, version: int, start: str
+        self, partnership: str, version: int, start: str, end: str = END_OF_TIME
     ) -> tuple[State, list[dict[str, Any]]]:
-        """The checkpointed state before `start`, and every visible row from there on."""
+        """The checkpointed state before `start`, and the visible rows from there to `end`."""
         with self._transaction(commit=False) as cursor:
             base_key, state = self._base(cursor, partnership, version, start)
             rows = [
-                body
-                for _, body in self._rows_between(
-                    cursor, partnership, version, base_key, END_OF_TIME
-                )
+                body for _, body in self._rows_between(cursor, partnership, version, base_key, end)
             ]
         return state, rows
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from events.catalog import CATALOG, CONFIDENCE_LEVELS, EventData, SourceSchema
 from events.dates import PartialDate
@@ -155,13 +155,21 @@ class EventInputSchema(Schema):
         metadata={"description": "The type's own fields (GET /v1/catalog)."},
     )
 
-    @post_load
-    def _draft(self, values: dict[str, Any], **kwargs: Any) -> EventDraft:
+    @validates_schema(skip_on_field_errors=False)
+    def _data_matches_type(self, values: dict[str, Any], **kwargs: Any) -> None:
+        """Check `data` against its type's schema, even when other fields are wrong too, and
+        keep its canonical form for `_draft` (one load, one dump)."""
+        if values.get("type") not in CATALOG or not isinstance(values.get("data"), dict):
+            return
         schema = data_schema(values["type"])
         try:
-            data = schema.dump(schema.load(values["data"]))
+            values["data"] = schema.dump(schema.load(values["data"]))
         except ValidationError as error:
             raise ValidationError({"data": error.messages}) from None
+
+    @post_load
+    def _draft(self, values: dict[str, Any], **kwargs: Any) -> EventDraft:
+        data = values["data"]
         sources = _SOURCE_SCHEMA.dump(values["sources"], many=True)
         return EventDraft(
             id=str(values["id"]) if values["id"] is not None else None,

@@ -544,6 +544,12 @@ class PactlogService:
         with self._projecting:
             return catch_up(self.app, self.view)
 
+    def rebuild(self) -> int:
+        """Rebuild every projection from the log: clear the view, then project it all again."""
+        with self._projecting:
+            self.view.clear(self.app.name)
+            return catch_up(self.app, self.view)
+
     def status(self) -> Status:
         """Reads the store and the view (so it also tells whether both can be reached)."""
         return Status(self.last_position(), self.projected_position())
@@ -553,6 +559,8 @@ class PactlogService:
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Until the view reflects `position` (read your own write); False on time-out."""
+        if position > self.last_position():
+            return False  # not written (yet): waiting inline would never end
         deadline = time.monotonic() + timeout
         while self.projected_position() < position:
             if self.project_inline:

@@ -77,22 +77,37 @@ def catch_up(app: PactlogApplication, view: TimelineView, page_size: int = 2000)
 
 
 def run_projector(env: dict[str, str], stop: threading.Event, poll_interval: float = 1.0) -> None:
-    """Project until `stop` is set: subscribed on PostgreSQL, polling everywhere."""
+    """Project until `stop` is set: subscribed on PostgreSQL, polling everywhere. A failure
+    (the database restarting, a dropped connection) is logged and the projector starts again:
+    what was projected is tracked, so it resumes where it stopped."""
+    while not stop.is_set():
+        try:
+            _project(env, stop, poll_interval)
+        except Exception:
+            log.exception("the projector stopped; starting again in %ss", poll_interval)
+            stop.wait(poll_interval)
+
+
+def _project(env: dict[str, str], stop: threading.Event, poll_interval: float) -> None:
     app = PactlogApplication(env=env)
     view = open_view(env)
-    if not is_postgres(env):
-        while not stop.is_set():
-            catch_up(app, view)
-            stop.wait(poll_interval)
-        return
-    catch_up(app, view)
-    runner = ProjectionRunner(
-        application_class=PactlogApplication,
-        projection_class=PactlogProjection,
-        view_class=PostgresTimelineView,
-        env=env,
-    )
-    with runner:
-        while not stop.is_set():
-            runner.run_forever(timeout=poll_interval)
-            catch_up(app, view)
+    try:
+        if not is_postgres(env):
+            while not stop.is_set():
+                catch_up(app, view)
+                stop.wait(poll_interval)
+            return
+        catch_up(app, view)
+        runner = ProjectionRunner(
+            application_class=PactlogApplication,
+            projection_class=PactlogProjection,
+            view_class=PostgresTimelineView,
+            env=env,
+        )
+        with runner:
+            while not stop.is_set():
+                runner.run_forever(timeout=poll_interval)
+                catch_up(app, view)
+    finally:
+        app.close()
+        view.datastore.close()  # type: ignore[attr-defined]

@@ -10,11 +10,14 @@ import hashlib
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import psycopg
 
 from service.config import is_postgres, store_env
 
@@ -62,13 +65,34 @@ class TokenStore:
 
     def __init__(self, database_url: str) -> None:
         env = store_env(database_url)
+        self._env = env
         self._lock = threading.Lock()
         self._postgres = is_postgres(env)
-        self._conn: Any
         if self._postgres:
-            import psycopg
+            schema = env["POSTGRES_SCHEMA"]
+            self._table = f'"{schema}".pactlog_tokens' if schema != "public" else "pactlog_tokens"
+            self._mark = "%s"
+        else:
+            self._table = "pactlog_tokens"
+            self._mark = "?"
+        self._conn: Any = self._connect()
+        for attempt in range(5):  # processes starting together may race to create the table
+            try:
+                self._execute(
+                    f"CREATE TABLE IF NOT EXISTS {self._table} ("
+                    "id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, "
+                    "digest TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)"
+                )
+                break
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
-            self._conn = psycopg.connect(
+    def _connect(self) -> Any:
+        env = self._env
+        if self._postgres:
+            return psycopg.connect(
                 dbname=env["POSTGRES_DBNAME"],
                 host=env["POSTGRES_HOST"],
                 port=env["POSTGRES_PORT"],
@@ -76,19 +100,8 @@ class TokenStore:
                 password=env["POSTGRES_PASSWORD"],
                 autocommit=True,
             )
-            schema = env["POSTGRES_SCHEMA"]
-            self._table = f'"{schema}".pactlog_tokens' if schema != "public" else "pactlog_tokens"
-            self._mark = "%s"
-        else:
-            self._conn = sqlite3.connect(
-                env["SQLITE_DBNAME"], timeout=30, check_same_thread=False, isolation_level=None
-            )
-            self._table = "pactlog_tokens"
-            self._mark = "?"
-        self._execute(
-            f"CREATE TABLE IF NOT EXISTS {self._table} ("
-            "id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, "
-            "digest TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)"
+        return sqlite3.connect(
+            env["SQLITE_DBNAME"], timeout=30, check_same_thread=False, isolation_level=None
         )
 
     def close(self) -> None:
@@ -98,13 +111,15 @@ class TokenStore:
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         sql = sql.replace("?", self._mark)
         with self._lock:
-            cursor = self._conn.execute(sql, params)
+            try:
+                cursor = self._conn.execute(sql, params)
+            except psycopg.OperationalError:  # the server went away: reconnect once
+                self._conn = self._connect()
+                cursor = self._conn.execute(sql, params)
             rows = cursor.fetchall() if cursor.description else []
         return [tuple(row) for row in rows]
 
-    def create(
-        self, name: str, scopes: Iterable[str], *, secret: str | None = None
-    ) -> IssuedToken:
+    def create(self, name: str, scopes: Iterable[str], *, secret: str | None = None) -> IssuedToken:
         """A new token; the secret is shown once and never stored."""
         chosen = _checked(scopes)
         secret = secret or TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -140,8 +155,7 @@ class TokenStore:
 
     def _find(self, token_digest: str, *, include_revoked: bool) -> Token | None:
         rows = self._execute(
-            f"SELECT id, name, scopes, created_at, revoked_at FROM {self._table} "
-            "WHERE digest = ?",
+            f"SELECT id, name, scopes, created_at, revoked_at FROM {self._table} WHERE digest = ?",
             (token_digest,),
         )
         if not rows:

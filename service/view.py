@@ -315,6 +315,20 @@ class TimelineView:
             ),
         )
 
+    def clear(self, application_name: str) -> None:
+        """Forget everything projected (and where projecting stopped), in one transaction."""
+        with self._transaction(commit=True) as cursor:
+            for name in _TABLES:
+                self._execute(cursor, f"DELETE FROM {{{name}}}")
+            self._execute(
+                cursor,
+                f"DELETE FROM {self._tracking_table()} WHERE application_name = %s",
+                (application_name,),
+            )
+
+    def _tracking_table(self) -> str:
+        raise NotImplementedError
+
     # --- reading ------------------------------------------------------------------------------
 
     def _base(self, cursor: Any, partnership: str, version: int, below: str) -> tuple[str, State]:
@@ -465,6 +479,9 @@ class SQLiteTimelineView(TimelineView, SQLiteTrackingRecorder):
     def _track(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
 
+    def _tracking_table(self) -> str:
+        return "tracking"
+
 
 class PostgresTimelineView(TimelineView, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
@@ -486,3 +503,6 @@ class PostgresTimelineView(TimelineView, PostgresTrackingRecorder):
 
     def _track(self, cursor: Any, tracking: Tracking) -> None:
         self._insert_tracking(cursor, tracking)
+
+    def _tracking_table(self) -> str:
+        return f'"{self.datastore.schema}"."{self.tracking_table_name}"'

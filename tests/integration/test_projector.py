@@ -41,3 +41,17 @@ def test_a_reader_that_does_not_project_waits_for_its_own_write_or_times_out(dat
     assert writer.wait_for(writer.last_position(), timeout=0.2)
     assert writer.status().lag == 0
     writer.close()
+
+
+def test_a_rebuild_from_the_log_gives_the_same_view(database_url):
+    service = PactlogService(database_url)
+    service.create_partnership(SLUG, formed())
+    service.append(SLUG, [draft("InvestmentMade", "2020"), draft("DisputeOpened", "2021")])
+    service.append(SLUG, [draft("InvestmentMade", "2019-03")])  # late: refolds and checkpoints
+    before = service.state(SLUG).state
+    _, timeline, _ = service.timeline(SLUG)
+    assert service.rebuild() == 4
+    assert service.projected_position() == service.last_position()
+    assert service.state(SLUG).state == before
+    assert service.timeline(SLUG)[1] == timeline
+    service.close()

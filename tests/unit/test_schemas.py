@@ -87,3 +87,9 @@ def test_the_catalog_describes_every_type_from_its_schema():
     assert catalog["InvestmentMade"]["fields"]["status"]["enum"] == ["committed", "paid"]
     assert catalog["DisputeOpened"]["fields"]["severity"]["maximum"] == 5
     assert "fields" in catalog["EventCorrected"]["fields"]
+
+
+def test_bad_envelope_and_bad_data_are_named_in_one_answer():
+    messages = errors_of({**payload("InvestmentMade", amount="-1"), "occurred_on": "2019-13"})
+    assert "occurred_on" in messages
+    assert "amount" in messages["data"]

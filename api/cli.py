@@ -1,0 +1,230 @@
+"""`pactlog …`: serve, project, load JSON Lines, replay, verify, status, tokens (Flask's click).
+
+The environment is read here and nowhere below: `DATABASE_URL` (default
+`sqlite:///var/pactlog.sqlite`), `PACTLOG_ADMIN_TOKEN`, `PACTLOG_ANONYMOUS_READS` (default on
+for `serve`), `PACTLOG_MAX_CONTENT_LENGTH`, `PACTLOG_PROJECT_INLINE` (default on).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
+
+from api import extensions
+from api.app import create_app
+from events.errors import DomainError
+from service.loading import load_jsonl
+from service.pactlog import PactlogService
+from service.projector import run_projector
+from service.tokens import SCOPES, UnknownScope
+
+DEFAULT_DATABASE_URL = "sqlite:///var/pactlog.sqlite"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "openai-microsoft.jsonl"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def config_from_env(*, anonymous_reads: bool = True) -> dict[str, Any]:
+    """The app's config from the environment; `anonymous_reads` is the default of
+    `PACTLOG_ANONYMOUS_READS` (on for `pactlog serve`, off under a WSGI server)."""
+    config: dict[str, Any] = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        "ADMIN_TOKEN": os.environ.get("PACTLOG_ADMIN_TOKEN") or None,
+        "ANONYMOUS_READS": _flag("PACTLOG_ANONYMOUS_READS", anonymous_reads),
+        "PROJECT_INLINE": _flag("PACTLOG_PROJECT_INLINE", True),
+    }
+    if os.environ.get("PACTLOG_MAX_CONTENT_LENGTH"):
+        config["MAX_CONTENT_LENGTH"] = int(os.environ["PACTLOG_MAX_CONTENT_LENGTH"])
+    return config
+
+
+def _app() -> Flask:
+    return create_app(config_from_env())
+
+
+cli = FlaskGroup(
+    name="pactlog",
+    help=__doc__,
+    create_app=_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+
+
+def main() -> None:
+    cli.main(prog_name="pactlog")
+
+
+def _service() -> PactlogService:
+    return extensions.pactlog(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--examples/--no-examples",
+    default=True,
+    show_default=True,
+    help="On an empty store, load examples/openai-microsoft.jsonl first.",
+)
+def serve(host: str, port: int, examples: bool) -> None:
+    """Serve the API (Werkzeug, threaded). Use gunicorn in production."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    service = _service()
+    if examples and service.last_position() == 0 and EXAMPLE.exists():
+        added, _ = _load(service, EXAMPLE)
+        click.echo(f"loaded {added} example events from {EXAMPLE.name}")
+    _announce_admin(app)
+    click.echo(f"pactlog on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _announce_admin(app: Flask) -> None:
+    if app.config.get("ADMIN_TOKEN"):
+        click.echo("admin token: the one in PACTLOG_ADMIN_TOKEN")
+        return
+    store = extensions.tokens(app)
+    if any("admin" in t.scopes and t.revoked_at is None for t in store.list()):
+        click.echo("an admin token exists; `pactlog token create --scope admin` makes another")
+        return
+    issued = store.create("admin (first start)", ["admin"])
+    click.echo(f"admin token (shown once): {issued.secret}")
+
+
+# --- load, replay, verify ------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load(file: Path) -> None:
+    """Append the events of a JSON Lines file (idempotent: lines with ids load once)."""
+    added, existing = _load(_service(), file)
+    click.echo(f"{added} events added, {existing} already there")
+
+
+def _load(service: PactlogService, file: Path) -> tuple[int, int]:
+    with file.open(encoding="utf-8") as lines:
+        report = load_jsonl(service, lines)
+    service.catch_up()
+    for number, reason in report.refused:
+        click.echo(f"{file}:{number}: refused: {reason}", err=True)
+    if report.refused:
+        raise click.ClickException(f"{len(report.refused)} lines refused")
+    return report.appended, report.already_there
+
+
+@cli.command()
+def replay() -> None:
+    """Rebuild every projection from the log (clears the view first)."""
+    click.echo(f"{_service().rebuild()} events projected")
+
+
+@cli.command()
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between polls.")
+def project(poll: float) -> None:
+    """Run the projector until interrupted: LISTEN/NOTIFY on PostgreSQL, polling as fallback."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    env = _service().env
+    click.echo("projecting; Ctrl-C to stop")
+    run_projector(env, stop, poll_interval=poll)
+
+
+@cli.command()
+@click.option("--max-lag", type=int, default=None, help="Exit 1 when the view trails more.")
+def status(max_lag: int | None) -> None:
+    """Print the log position and how far the projections trail it."""
+    current = _service().status()
+    click.echo(
+        f"log position {current.log_position}, projected {current.projected_position}, "
+        f"lag {current.lag}"
+    )
+    if max_lag is not None and current.lag > max_lag:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+def verify(slugs: tuple[str, ...]) -> None:
+    """Recompute the hash chains (all partnerships, or those named); exit 1 if any breaks."""
+    service = _service()
+    chosen = slugs or tuple(p["slug"] for p in service.partnerships())
+    broken = 0
+    for slug in chosen:
+        try:
+            result = service.verify(slug)
+        except DomainError as error:
+            raise click.ClickException(str(error)) from None
+        if result.ok:
+            click.echo(f"{slug}: ok, {result.checked} events, head {result.head}")
+        else:
+            broken += 1
+            click.echo(f"{slug}: BROKEN at version {result.version}: {result.problem}")
+    if broken:
+        sys.exit(1)
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+@cli.group()
+def token() -> None:
+    """Create, list and revoke bearer tokens."""
+
+
+@token.command("create")
+@click.option("--name", default="token", show_default=True)
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    default=("read", "append"),
+    show_default=True,
+)
+def token_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a token and print its secret (shown once)."""
+    try:
+        issued = extensions.tokens().create(name, scopes)
+    except UnknownScope as error:
+        raise click.BadParameter(str(error)) from None
+    click.echo(f"id {issued.token.id}  scopes {' '.join(issued.token.scopes)}")
+    click.echo(issued.secret)
+
+
+@token.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    for t in extensions.tokens().list():
+        state = f"revoked {t.revoked_at}" if t.revoked_at else "live"
+        click.echo(f"{t.id}  {t.name}  [{' '.join(t.scopes)}]  created {t.created_at}  {state}")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def token_revoke(token_id: str) -> None:
+    """Revoke a token by its id."""
+    if not extensions.tokens().revoke(token_id):
+        raise click.ClickException(f"no live token {token_id}")
+    click.echo(f"revoked {token_id}")

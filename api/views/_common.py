@@ -1,0 +1,94 @@
+"""Small helpers the views share: echoing what an answer reflects, appends' answers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from flask import request, url_for
+
+from api.errors import Problem, invalid
+from api.web import Header
+from service.pactlog import Appended, Knowledge
+
+IF_MATCH = Header(
+    "If-Match",
+    'The stream version you expect (e.g. "12"): 412 if the partnership has moved on.',
+)
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "Retry safely: the same key and body answer the original; another body is a 422.",
+)
+_VERSION = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+def knows(slug: str, knowledge: Knowledge) -> dict[str, Any]:
+    """The part of every answer that says what it reflects."""
+    return {
+        "partnership": slug,
+        "position": knowledge.position,
+        "version": knowledge.version,
+        "as_of": knowledge.as_of,
+        "known_at": knowledge.known_at,
+    }
+
+
+def appended(answer: Appended) -> tuple[dict[str, Any], dict[str, str]]:
+    """An append's 201 body and headers (Location of the last event)."""
+    last = answer.events[-1]
+    body = {
+        "partnership": answer.partnership,
+        "id": last.id,
+        "position": answer.position,
+        "version": answer.version,
+        "events": [
+            {"id": e.id, "position": e.position, "version": e.version} for e in answer.events
+        ],
+    }
+    headers = {
+        "Location": url_for("events.event", slug=answer.partnership, event_id=last.id),
+        "ETag": f'"{answer.version}"',
+    }
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return body, headers
+
+
+def expected_version() -> int | None:
+    """`If-Match` as a stream version; `*` or none: no expectation."""
+    given = request.headers.get("If-Match")
+    if given is None or given.strip() == "*":
+        return None
+    match = _VERSION.match(given.strip())
+    if match is None:
+        raise Problem(
+            "malformed-request",
+            'If-Match must be a stream version, e.g. "12".',
+            errors=[{"field": "If-Match", "pointer": "", "detail": "Not a stream version."}],
+        )
+    return int(match[1])
+
+
+def encode_cursor(key: str | None) -> str | None:
+    return None if key is None else base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    if not cursor:
+        return ""
+    try:
+        key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        key = ""
+    if not key or not key.isprintable():
+        raise invalid({"cursor": ["Not a cursor from a previous page."]})
+    return key
+
+
+def link(endpoint: str, **changes: Any) -> str:
+    """This request's URL with some query parameters changed."""
+    args: dict[str, Any] = dict(request.args.lists())
+    args.update(changes)
+    return url_for(endpoint, **(request.view_args or {}), **args)

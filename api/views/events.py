@@ -1,0 +1,127 @@
+"""A partnership's events: append them, read the timeline, read one with its corrections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from api.errors import invalid
+from api.extensions import pactlog
+from api.schemas import AppendedOut, EventBatch, EventDetail, ReadQuery, TimelinePage, TimelineQuery
+from api.views._common import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    appended,
+    decode_cursor,
+    encode_cursor,
+    expected_version,
+    knows,
+    link,
+)
+from api.web import header, json_body, operation
+from events.envelope import EventDraft, EventInputSchema, parse_event
+from events.errors import InvalidEvent
+from service.pactlog import Knowledge
+
+bp = Blueprint("events", __name__, url_prefix="/v1/partnerships/<slug:slug>/events")
+
+MAX_BATCH = 10_000
+
+
+@bp.post("")
+@operation(
+    scope="append",
+    body={"oneOf": [EventInputSchema, EventBatch]},
+    response=AppendedOut,
+    status=201,
+    headers=(IF_MATCH, IDEMPOTENCY_KEY),
+    errors=(400, 404, 409, 412, 413, 415, 422),
+)
+def append(slug: str) -> Any:
+    """Append one event, or `{"events": [...]}` atomically (all or none)."""
+    answer = pactlog().append(
+        slug,
+        _drafts(json_body(), slug),
+        expected_version=expected_version(),
+        idempotency_key=header("Idempotency-Key"),
+    )
+    return appended(answer)
+
+
+@bp.get("")
+@operation(query=TimelineQuery, response=TimelinePage, errors=(404, 422))
+def timeline(slug: str, args: dict[str, Any]) -> Any:
+    """The timeline in valid-time order: filter by type, dates and confidence; page by cursor."""
+    knowledge, events, cursor = pactlog().timeline(
+        slug, as_of=args["as_of"], known_at=args["known_at"], types=_types(args["type"]),
+        start=args["from_"], end=args["to"], min_confidence=args["confidence"],
+        after=decode_cursor(args["cursor"]), limit=args["limit"],
+    )  # fmt: skip
+    next_cursor = encode_cursor(cursor)
+    return {
+        **knows(slug, knowledge),
+        "events": events,
+        "next_cursor": next_cursor,
+        "next": _next_page(knowledge, args, next_cursor),
+    }
+
+
+def _next_page(knowledge: Knowledge, args: dict[str, Any], cursor: str | None) -> str | None:
+    """The next page's URL, pinned to what this page knew (`known_at`): following `next`
+    pages one snapshot, however busy the writers."""
+    if cursor is None:
+        return None
+    if args["known_at"] is not None or knowledge.position == 0:
+        return link(".timeline", cursor=cursor)
+    newest = pactlog().log(knowledge.position - 1, limit=1)
+    if not newest:
+        return link(".timeline", cursor=cursor)
+    return link(".timeline", cursor=cursor, known_at=newest[0].recorded_at.isoformat())
+
+
+@bp.get("/<event_id>")
+@operation(query=ReadQuery, response=EventDetail, errors=(404,))
+def event(slug: str, event_id: str, args: dict[str, Any]) -> Any:
+    """One event as recorded, the corrections and retractions aimed at it, and how it reads now."""
+    knowledge = pactlog().knowledge(slug, None, None)
+    found = pactlog().event(slug, event_id)
+    return {
+        **knows(slug, knowledge),
+        "event": found["event"].to_dict(),
+        "amendments": [a.to_dict() for a in found["amendments"]],
+        "retracted": found["retracted"],
+        "current": found["current"],
+    }
+
+
+def _types(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def _drafts(payload: Any, slug: str) -> list[EventDraft]:
+    """One event or a batch, each validated; a 422 names every bad field of every event."""
+    if isinstance(payload, dict) and "events" in payload and "type" not in payload:
+        extra = sorted(set(payload) - {"events"})
+        if extra:
+            raise invalid({name: ["Unknown field."] for name in extra})
+        items = payload["events"]
+        if not isinstance(items, list) or not items:
+            raise invalid({"events": ["Give a non-empty list of events."]})
+        if len(items) > MAX_BATCH:
+            raise invalid({"events": [f"At most {MAX_BATCH} events at once."]})
+        prefix = "events."
+    elif isinstance(payload, dict):
+        items, prefix = [payload], ""
+    else:
+        raise invalid({"_schema": ['Send an event object or {"events": [...]}.']})
+    drafts: list[EventDraft] = []
+    errors: dict[str, Any] = {}
+    for index, item in enumerate(items):
+        try:
+            drafts.append(parse_event(item, slug))
+        except InvalidEvent as error:
+            errors[f"{prefix}{index}" if prefix else "_schema"] = error.messages
+    if errors:
+        raise invalid(errors if prefix else errors["_schema"])
+    return drafts

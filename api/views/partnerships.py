@@ -1,0 +1,124 @@
+"""Partnerships: create and list them; read one's state, trust, diff and hash chain."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, url_for
+
+from api.errors import invalid
+from api.extensions import pactlog
+from api.schemas import (
+    AppendedOut,
+    CreatePartnership,
+    DiffOut,
+    DiffQuery,
+    KnowledgeQuery,
+    PartnershipList,
+    ReadQuery,
+    StateOut,
+    TrustOut,
+    VerificationOut,
+)
+from api.views._common import IDEMPOTENCY_KEY, appended, knows
+from api.web import header, operation
+from events.envelope import EventDraft, parse_event
+from events.errors import InvalidEvent
+
+bp = Blueprint("partnerships", __name__, url_prefix="/v1/partnerships")
+
+
+@bp.post("")
+@operation(
+    scope="append",
+    body=CreatePartnership,
+    response=AppendedOut,
+    status=201,
+    headers=(IDEMPOTENCY_KEY,),
+    errors=(400, 409, 413, 415, 422),
+)
+def create(body: dict[str, Any]) -> Any:
+    """Create a partnership (records its PartnershipFormed event)."""
+    answer = pactlog().create_partnership(
+        body["slug"], _formed(body), idempotency_key=header("Idempotency-Key")
+    )
+    payload, headers = appended(answer)
+    return payload, {**headers, "Location": url_for(".state", slug=answer.partnership)}
+
+
+@bp.get("")
+@operation(query=ReadQuery, response=PartnershipList)
+def list_(args: dict[str, Any]) -> Any:
+    """Every partnership, with its headline state now."""
+    partnerships = pactlog().partnerships()
+    return {
+        "position": max((p["position"] for p in partnerships), default=0),
+        "partnerships": partnerships,
+    }
+
+
+@bp.get("/<slug:slug>/state")
+@operation(query=KnowledgeQuery, response=StateOut, errors=(404, 422))
+def state(slug: str, args: dict[str, Any]) -> Any:
+    """Investments, trust, disputes and risks: now, or as of a date, as known at an instant."""
+    answer = pactlog().state(slug, args["as_of"], args["known_at"])
+    return {
+        **knows(slug, answer.knowledge),
+        "state": answer.state,
+        "not_yet_counted": answer.not_yet_counted,
+    }
+
+
+@bp.get("/<slug:slug>/trust")
+@operation(query=KnowledgeQuery, response=TrustOut, errors=(404, 422))
+def trust(slug: str, args: dict[str, Any]) -> Any:
+    """The trust score and every contribution that makes it."""
+    answer = pactlog().trust(slug, args["as_of"], args["known_at"])
+    return {**knows(slug, answer["knowledge"]), **answer}
+
+
+@bp.get("/<slug:slug>/diff")
+@operation(query=DiffQuery, response=DiffOut, errors=(404, 422))
+def diff(slug: str, args: dict[str, Any]) -> Any:
+    """What changed between two dates (`from`, `to`), and the events that explain it."""
+    answer = pactlog().diff(slug, args["from_"], args["to"], args["known_at"])
+    return {
+        **knows(slug, answer["knowledge"]),
+        "as_of": args["to"],
+        "from_": args["from_"],
+        "to": args["to"],
+        "before": answer["from"],
+        "after": answer["to"],
+        "trust_change": answer["trust_change"],
+        "events": answer["events"],
+    }
+
+
+@bp.get("/<slug:slug>/verify")
+@operation(query=ReadQuery, response=VerificationOut, errors=(404,))
+def verify(slug: str, args: dict[str, Any]) -> Any:
+    """Recompute the partnership's hash chain from the stored events."""
+    answer = pactlog().verify(slug)
+    return {**asdict(answer), "position": pactlog().knowledge(slug, None, None).position}
+
+
+def _formed(body: dict[str, Any]) -> EventDraft:
+    """The PartnershipFormed event a create request describes (errors name its own fields)."""
+    occurred_on = body["occurred_on"] or datetime.now(UTC).date().isoformat()
+    event = {
+        "type": "PartnershipFormed",
+        "occurred_on": str(occurred_on),
+        "summary": body["summary"] or f"{body['name']} is formed",
+        "sources": body["sources"],
+        "confidence": body["confidence"],
+        "data": {"name": body["name"], "parties": body["parties"]},
+    }
+    if body["id"] is not None:
+        event["id"] = str(body["id"])
+    try:
+        return parse_event(event, body["slug"])
+    except InvalidEvent as error:
+        data = error.messages.pop("data", {})
+        raise invalid({**error.messages, **(data if isinstance(data, dict) else {})}) from None

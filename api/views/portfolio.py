@@ -1,0 +1,52 @@
+"""Across partnerships: investments and disputes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from api.extensions import pactlog
+from api.schemas import DisputesOut, DisputesQuery, InvestmentsOut, KnowledgeQuery
+from api.web import operation
+
+bp = Blueprint("portfolio", __name__, url_prefix="/v1")
+
+
+@bp.get("/investments")
+@operation(query=KnowledgeQuery, response=InvestmentsOut, errors=(422,))
+def investments(args: dict[str, Any]) -> Any:
+    """Investments per investor and currency, across partnerships and per partnership."""
+    _fresh()
+    answer = pactlog().investments(args["as_of"], args["known_at"])
+    return {**_knows(args), **answer}
+
+
+@bp.get("/disputes")
+@operation(query=DisputesQuery, response=DisputesOut, errors=(422,))
+def disputes(args: dict[str, Any]) -> Any:
+    """Disputes across partnerships, open and resolved; filter by `status`, `partnership`."""
+    _fresh()
+    found = pactlog().disputes(args["as_of"], args["known_at"])
+    chosen = [
+        d
+        for d in found
+        if args["status"] in (None, d["status"]) and args["partnership"] in (None, d["partnership"])
+    ]
+    return {**_knows(args), "disputes": chosen}
+
+
+def _knows(args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "position": pactlog().projected_position(),
+        "as_of": args["as_of"],
+        "known_at": args["known_at"],
+    }
+
+
+def _fresh() -> None:
+    """Consistent after a 201: the service's cross-partnership reads list the partnerships the
+    view knows before projecting, so project what is pending first (without waiting when a
+    separate projector does it)."""
+    service = pactlog()
+    service.wait_for(service.last_position(), timeout=0)

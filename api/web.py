@@ -1,0 +1,214 @@
+"""What every view shares, declared once per view with `@operation(...)`: the scope it needs, the
+schemas of its query, body and answer (the same declaration feeds the OpenAPI document), reading
+your own write (`min_position`), and `ETag`/`If-None-Match` on reads."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response, current_app, g, json, request
+from marshmallow import Schema, ValidationError
+
+from api import extensions
+from api.errors import Problem, invalid
+from service.tokens import Token
+
+View = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class Operation:
+    """How a view is called and documented."""
+
+    scope: str | None = "read"
+    query: type[Schema] | None = None
+    body: type[Schema] | dict[str, Any] | None = None
+    response: type[Schema] | dict[str, Any] | None = None
+    status: int = 200
+    headers: tuple[Header, ...] = ()
+    errors: tuple[int, ...] = ()
+    conditional: bool = True
+    media: str = "application/json"
+
+
+def operation(
+    *,
+    scope: str | None = "read",
+    query: type[Schema] | None = None,
+    body: type[Schema] | dict[str, Any] | None = None,
+    response: type[Schema] | dict[str, Any] | None = None,
+    status: int = 200,
+    headers: tuple[Header, ...] = (),
+    errors: tuple[int, ...] = (),
+    conditional: bool = True,
+    media: str = "application/json",
+) -> Callable[[View], View]:
+    """Wrap a view: authorize, load `args` (query) and `body` (JSON, when `body` is a schema
+    class), wait for `min_position`, and dump what the view returns with `response`.
+
+    A view returns a payload, or `(payload, headers)`, or a ready `Response`.
+    """
+    spec = Operation(scope, query, body, response, status, headers, errors, conditional, media)
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(**kwargs: Any) -> Response:
+            authorize(spec.scope)
+            if spec.query is not None:
+                args = load(spec.query, _query_args())
+                wait_for(args.pop("min_position", None))
+                kwargs["args"] = args
+            if isinstance(spec.body, type):
+                kwargs["body"] = load(spec.body, json_body())
+            result = view(**kwargs)
+            if isinstance(result, Response):
+                return result
+            payload, extra = result if isinstance(result, tuple) else (result, {})
+            return respond(payload, spec, extra)
+
+        wrapper.operation = spec  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+def _query_args() -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for name, values in request.args.lists():
+        args[name] = values[0] if len(values) == 1 else ",".join(values)
+    return args
+
+
+def load(schema: type[Schema], data: Any, prefix: str = "") -> Any:
+    """Load with `schema`; invalid input is a 422 naming each field."""
+    if not isinstance(data, dict):
+        raise invalid({"_schema": ["Expected a JSON object."]}, prefix=prefix)
+    try:
+        return schema().load(data)
+    except ValidationError as error:
+        raise invalid(error.messages, prefix=prefix) from None
+
+
+def json_body() -> Any:
+    """The request's JSON: 415 if it is not JSON, 400 if it does not parse."""
+    if not request.is_json:
+        raise Problem(
+            "unsupported-media-type",
+            f"Content-Type is {request.mimetype or 'missing'}; send application/json.",
+        )
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Problem("malformed-request", f"The body is not valid JSON: {error}") from None
+
+
+def header(name: str, *, max_length: int = 200) -> str | None:
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > max_length or not value.isprintable():
+        raise Problem(
+            "malformed-request",
+            f"{name} must be 1 to {max_length} printable characters.",
+            errors=[{"field": name, "pointer": "", "detail": "Malformed header."}],
+        )
+    return value
+
+
+# --- auth ----------------------------------------------------------------------------------
+
+
+def authorize(scope: str | None) -> None:
+    """Check the bearer token for `scope` (None: open to all)."""
+    if scope is None:
+        return
+    given = request.headers.get("Authorization")
+    if given is None:
+        if scope == "read" and current_app.config.get("ANONYMOUS_READS"):
+            return
+        raise Problem(
+            "unauthorized",
+            "Send Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": 'Bearer realm="pactlog"'},
+        )
+    kind, _, secret = given.partition(" ")
+    token = None
+    if kind.lower() == "bearer" and secret.strip():
+        token = _authenticate(secret.strip())
+    if token is None:
+        raise Problem(
+            "unauthorized",
+            "The bearer token is unknown or revoked.",
+            headers={"WWW-Authenticate": 'Bearer realm="pactlog", error="invalid_token"'},
+        )
+    if not token.allows(scope):
+        raise Problem(
+            "forbidden",
+            f"This needs a token with the {scope!r} scope.",
+            headers={
+                "WWW-Authenticate": f'Bearer realm="pactlog", error="insufficient_scope", '
+                f'scope="{scope}"'
+            },
+            required_scope=scope,
+        )
+    g.token = token
+
+
+def _authenticate(secret: str) -> Token | None:
+    return extensions.tokens().authenticate(secret)
+
+
+# --- reading your own write ----------------------------------------------------------------
+
+
+def wait_for(position: int | None) -> None:
+    """Until the read side reflects `position`: 422 past the end of the log, 503 on time-out."""
+    if not position:
+        return
+    service = extensions.pactlog()
+    if position > service.last_position():
+        raise invalid(
+            {"min_position": [f"The log ends at {service.last_position()}."]},
+            "min_position is beyond the end of the log.",
+        )
+    if not service.wait_for(position, timeout=float(current_app.config["READ_WAIT_SECONDS"])):
+        raise Problem(
+            "not-ready",
+            f"The read side has not reached position {position} yet.",
+            headers={"Retry-After": "1"},
+        )
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def respond(payload: Any, spec: Operation, headers: dict[str, str]) -> Response:
+    if spec.status == 204:
+        return current_app.response_class(status=204, headers=headers)
+    body = spec.response().dump(payload) if isinstance(spec.response, type) else payload
+    response = current_app.response_class(
+        json.dumps(body), status=spec.status, mimetype="application/json"
+    )
+    response.headers.update(headers)
+    if isinstance(body, dict) and isinstance(body.get("position"), int):
+        response.headers["Pactlog-Position"] = str(body["position"])
+    if spec.conditional and request.method in ("GET", "HEAD"):
+        response.headers["Cache-Control"] = "no-cache"  # cache, but ask with the ETag first
+        response.add_etag()
+        response.make_conditional(request)
+    return response

@@ -1,0 +1,51 @@
+"""Helpers the API tests share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ADMIN = "test-admin-secret"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "openai-microsoft.jsonl"
+SLUG = "openai-microsoft"
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def example_lines() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in EXAMPLE.read_text().splitlines() if line.strip()]
+
+
+def investment(amount: str = "100", **changes: Any) -> dict[str, Any]:
+    return {
+        "type": "InvestmentMade",
+        "occurred_on": "2024-02",
+        "summary": "Acme puts in more",
+        "confidence": "reported",
+        "data": {
+            "investor": "Acme",
+            "amount": amount,
+            "currency": "USD",
+            "instrument": "equity",
+            "status": "paid",
+        },
+        **changes,
+    }
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    """The problem+json body of `response`, checked for `status`."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body: dict[str, Any] = response.get_json()
+    assert body["status"] == status
+    assert body["type"]
+    assert body["title"]
+    return body
+
+
+def fields_named(body: dict[str, Any]) -> set[str]:
+    return {error["field"] for error in body.get("errors", [])}

@@ -1,0 +1,51 @@
+"""The entry points read the environment; the factory reads only its config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskCliRunner
+
+from api import extensions, wsgi
+from api.app import create_app
+from api.cli import cli
+from tests.api.helpers import EXAMPLE
+
+
+def test_the_factory_needs_a_database_url() -> None:
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        create_app({})
+
+
+def test_the_wsgi_entry_point_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/w.db")
+    monkeypatch.setenv("PACTLOG_MAX_CONTENT_LENGTH", "1234")
+    app = wsgi.create()
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/w.db"
+    assert app.config["ANONYMOUS_READS"] is False
+    assert app.config["MAX_CONTENT_LENGTH"] == 1234
+    assert app.test_client().get("/v1/partnerships").status_code == 401
+
+
+def test_the_cli_loads_verifies_and_manages_tokens(tmp_path: Path) -> None:
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/c.db"})
+    runner = FlaskCliRunner(app)
+    loaded = runner.invoke(cli, ["load", str(EXAMPLE)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "34 events added" in loaded.output
+    again = runner.invoke(cli, ["load", str(EXAMPLE)])
+    assert "0 events added, 34 already there" in again.output
+    verified = runner.invoke(cli, ["verify"])
+    assert verified.exit_code == 0
+    assert "openai-microsoft: ok, 34 events" in verified.output
+    created = runner.invoke(cli, ["token", "create", "--name", "ci", "--scope", "read"])
+    token_id, secret = created.output.split()[1], created.output.strip().splitlines()[-1]
+    assert extensions.tokens(app).authenticate(secret) is not None
+    assert runner.invoke(cli, ["token", "revoke", token_id]).exit_code == 0
+    assert extensions.tokens(app).authenticate(secret) is None
+    assert runner.invoke(cli, ["token", "revoke", token_id]).exit_code != 0
+    assert "revoked" in runner.invoke(cli, ["token", "list"]).output
+    extensions.close(app)

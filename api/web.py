@@ -85,6 +85,13 @@ def operation(
 # --- input ---------------------------------------------------------------------------------
 
 
+@functools.cache
+def instance(schema: type[Schema]) -> Schema:
+    """One shared instance per schema class: building one is costly, using one keeps no
+    per-call state."""
+    return schema()
+
+
 def _query_args() -> dict[str, Any]:
     args: dict[str, Any] = {}
     for name, values in request.args.lists():
@@ -97,7 +104,7 @@ def load(schema: type[Schema], data: Any, prefix: str = "") -> Any:
     if not isinstance(data, dict):
         raise invalid({"_schema": ["Expected a JSON object."]}, prefix=prefix)
     try:
-        return schema().load(data)
+        return instance(schema).load(data)
     except ValidationError as error:
         raise invalid(error.messages, prefix=prefix) from None
 
@@ -200,7 +207,7 @@ def wait_for(position: int | None) -> None:
 def respond(payload: Any, spec: Operation, headers: dict[str, str]) -> Response:
     if spec.status == 204:
         return current_app.response_class(status=204, headers=headers)
-    body = spec.response().dump(payload) if isinstance(spec.response, type) else payload
+    body = instance(spec.response).dump(payload) if isinstance(spec.response, type) else payload
     response = current_app.response_class(
         json.dumps(body), status=spec.status, mimetype="application/json"
     )

@@ -82,6 +82,19 @@ class Partnership(Aggregate):
         self.entities: dict[str, list[list[str]]] = {}
         self.retracted: list[str] = []
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Partnership:
+        """A copy for one command (the repository hands out copies of cached streams): the
+        containers the rules change are copied, everything else is immutable."""
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        copied.__dict__["_pending_events"] = list(self._pending_events)
+        copied.entities = {
+            key: [list(pair) for pair in pairs] for key, pairs in self.entities.items()
+        }
+        copied.retracted = list(self.retracted)
+        copied.parties = list(self.parties)
+        return copied
+
     @property
     def facts(self) -> StreamFacts:
         """The write rules' view of this stream (sharing the aggregate's containers)."""

@@ -1,125 +1,100 @@
-"""`python -m bench`: pactlog's write and rebuild rates next to the bare library's, same run.
+"""`python -m bench` (`make bench`): pactlog against the bare `eventsourcing` library, on SQLite
+and PostgreSQL, every figure next to its baseline measured in the same run, as a ratio.
 
-Each figure is events per second; the ratio is pactlog / library. Sizes are small by default
-(`--events N` to change); the full benchmark of the design's targets builds on this.
+Prints a table and writes bench/RESULTS.md (machine, date, medians of several runs, spread).
+`--quick` runs tiny sizes (the test suite's smoke test); `--million` adds the 1,000,000-event
+memory figures on PostgreSQL too (SQLite always has them unless --quick).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import platform
+import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
 
-from service.config import store_env
+from bench import measure
+from bench.processes import gunicorn, peak_rss_kib, projector
+from bench.workload import last_day
 from service.pactlog import PactlogService
-from tests.builders import draft, formed
 
 
-class Ledger(Aggregate):
-    """The library's own kind of aggregate, carrying a payload like pactlog's."""
-
-    @event("Opened")
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    @event("Recorded")
-    def record(self, payload: dict[str, Any]) -> None:
-        self.last = payload
-
-
-PAYLOAD = draft("InvestmentMade").content("bench")
-
-
-def rate(count: int, work: Callable[[], None]) -> float:
-    started = time.perf_counter()
-    work()
-    return count / (time.perf_counter() - started)
+@dataclass(frozen=True)
+class Sizes:
+    single_clients: int = 8
+    single_per_client: int = 60
+    batch_size: int = 1000
+    batches: int = 3
+    library_single: int = 500
+    small_history: int = 1_000
+    big_history: int = 100_000
+    appends: int = 200
+    read_repeats: int = 20
+    memory: tuple[int, ...] = (100_000, 1_000_000)
+    runs: int = 3
 
 
-def library_rates(url: str, events: int) -> dict[str, float]:
-    env = {k: v for k, v in store_env(url).items() if k != "APPLICATION_RECORDER_TOPIC"}
-    app: Application[Any] = Application(env=env)
-    ledger = Ledger(name="bench")
-    app.save(ledger)
-
-    def one_per_save() -> None:
-        for _ in range(events):
-            ledger.record(payload=PAYLOAD)
-            app.save(ledger)
-
-    def batches() -> None:
-        for _ in range(events // 100):
-            for _ in range(100):
-                ledger.record(payload=PAYLOAD)
-            app.save(ledger)
-
-    def replay() -> None:
-        start = 0
-        while page := app.recorder.select_notifications(start, 500, inclusive_of_start=False):
-            for notification in page:
-                app.mapper.to_domain_event(notification)
-            start = page[-1].id
-
-    figures = {
-        "single": rate(events, one_per_save),
-        "batch100": rate(events - events % 100, batches),
-    }
-    figures["single x8"] = figures["single"]  # the library's one-event-per-save rate
-    figures["replay"] = rate(2 * events, replay)
-    app.close()
-    return figures
+QUICK = Sizes(
+    single_clients=4,
+    single_per_client=5,
+    batch_size=50,
+    batches=2,
+    library_single=20,
+    small_history=50,
+    big_history=200,
+    appends=10,
+    read_repeats=3,
+    memory=(200,),
+    runs=1,
+)
 
 
-def pactlog_rates(url: str, events: int) -> dict[str, float]:
-    service = PactlogService(url, project_inline=False)
-    service.create_partnership("bench", formed())
+@dataclass(frozen=True)
+class Row:
+    store: str
+    figure: str
+    ours: list[float]
+    baseline: list[float]
+    unit: str
+    target: str
+    higher_is_better: bool
 
-    def one_per_append() -> None:
-        for _ in range(events):
-            service.append("bench", [draft("InvestmentMade")])
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ours) / statistics.median(self.baseline)
 
-    def batches() -> None:
-        for _ in range(events // 100):
-            service.append("bench", [draft("InvestmentMade") for _ in range(100)])
+    @property
+    def met(self) -> bool | None:
+        if not self.target:
+            return None
+        bound = float(self.target.split()[-1])
+        return self.ratio >= bound if self.higher_is_better else self.ratio <= bound
 
-    def eight_writers() -> None:
-        def writer() -> None:
-            for _ in range(events // 8):
-                service.append("bench", [draft("InvestmentMade")])
-
-        threads = [threading.Thread(target=writer) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    figures = {
-        "single": rate(events, one_per_append),
-        "single x8": rate(events - events % 8, eight_writers),
-        "batch100": rate(events - events % 100, batches),
-    }
-    figures["replay"] = rate(3 * events, service.catch_up)
-    service.close()
-    return figures
+    def spread(self, values: list[float]) -> str:
+        if len(values) < 2:
+            return ""
+        return f" ({min(values):.4g}–{max(values):.4g})"
 
 
-@contextmanager
+@contextlib.contextmanager
 def sqlite_url() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         yield f"sqlite:///{folder}/bench.sqlite"
 
 
-@contextmanager
+@contextlib.contextmanager
 def postgres_url(base: str) -> Iterator[str]:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(base, autocommit=True) as conn:
@@ -131,31 +106,297 @@ def postgres_url(base: str) -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1000)
+def repeat(runs: int, work: Callable[[], float]) -> list[float]:
+    return [work() for _ in range(runs)]
+
+
+def bench_store(
+    store: str,
+    fresh: Callable[[], contextlib.AbstractContextManager[str]],
+    sizes: Sizes,
+    million: bool,
+    log: Callable[[str], None],
+) -> list[Row]:
+    rows: list[Row] = []
+    log(f"[{store}] the library's rates")
+    library: dict[str, list[float]] = {"single": [], "batch": [], "replay": []}
+    for _ in range(sizes.runs):
+        with fresh() as url:
+            rates = measure.library_rates(
+                url, sizes.library_single, sizes.batches, sizes.batch_size
+            )
+        for name, value in rates.items():
+            library[name].append(value)
+
+    # SQLite has one writer at a time: several processes only queue on its lock, while one
+    # process's threads share transactions (group commit). PostgreSQL gets a worker per core.
+    workers = 1 if store == "sqlite" else 2
+    log(f"[{store}] appends over HTTP (gunicorn {workers} worker(s) x 8 threads, projector on)")
+    single: list[float] = []
+    batch: list[float] = []
+    for run in range(sizes.runs):
+        with fresh() as url, gunicorn(url, workers=workers) as api, projector(url):
+            single.append(
+                measure.http_single_rate(
+                    api.base, sizes.single_clients, sizes.single_per_client, f"single-{run}"
+                )
+            )
+            batch.append(
+                measure.http_batch_rate(api.base, sizes.batches, sizes.batch_size, f"batch-{run}")
+            )
+    single_target = "≥ 1.0" if store == "postgres" else "≥ 0.5"
+    rows.append(
+        Row(
+            store,
+            f"single appends, {sizes.single_clients} HTTP clients (events/s)",
+            single,
+            library["single"],
+            "events/s",
+            single_target,
+            True,
+        )
+    )
+    rows.append(
+        Row(
+            store,
+            f"{sizes.batch_size}-event batches over HTTP (events/s)",
+            batch,
+            library["batch"],
+            "events/s",
+            "≥ 0.5",
+            True,
+        )
+    )
+
+    small, big = f"{sizes.small_history:,}", f"{sizes.big_history:,}"
+    log(f"[{store}] history of {sizes.small_history:,} vs {sizes.big_history:,} events")
+    with fresh() as url:
+        service = PactlogService(url)
+        measure.build_history(service, "small", sizes.small_history)
+        measure.build_history(service, "big", sizes.big_history)
+        service.catch_up()
+        append_small = repeat(
+            sizes.runs, lambda: measure.append_rate(service, "small", sizes.appends)
+        )
+        append_big = repeat(sizes.runs, lambda: measure.append_rate(service, "big", sizes.appends))
+        service.catch_up()
+        reads_small = [
+            measure.read_latencies(service, "small", sizes.read_repeats) for _ in range(sizes.runs)
+        ]
+        reads_big = [
+            measure.read_latencies(service, "big", sizes.read_repeats) for _ in range(sizes.runs)
+        ]
+        total = service.last_position()
+        rebuild = repeat(sizes.runs, lambda: total / measure.timed(service.rebuild))
+        replay = repeat(
+            sizes.runs,
+            lambda: total / measure.timed(lambda: measure.replay_and_decode(service.app)),
+        )
+        service.close()
+    rows.append(
+        Row(
+            store,
+            f"append cost at {big} vs {small} history (s/event)",
+            [1 / r for r in append_big],
+            [1 / r for r in append_small],
+            "s",
+            "≤ 1.5",
+            False,
+        )
+    )
+    rows.append(
+        Row(
+            store,
+            f"current-state read at {big} vs {small} history (s)",
+            [r["current"] for r in reads_big],
+            [r["current"] for r in reads_small],
+            "s",
+            "≤ 1.5",
+            False,
+        )
+    )
+    rows.append(
+        Row(
+            store,
+            f"as_of read on {big} vs {small} history (s)",
+            [r["as_of"] for r in reads_big],
+            [r["as_of"] for r in reads_small],
+            "s",
+            "≤ 5",
+            False,
+        )
+    )
+    points = int(reads_big[0]["points"])
+    rows.append(
+        Row(
+            store,
+            f"{points}-point series vs one as_of answer, {big} history (s)",
+            [r["series"] for r in reads_big],
+            [r["as_of_end"] for r in reads_big],
+            "s",
+            "≤ 2",
+            False,
+        )
+    )
+    rows.append(
+        Row(
+            store,
+            f"rebuild all projections, {total:,} events (events/s)",
+            rebuild,
+            replay,
+            "events/s",
+            "≥ 0.5",
+            True,
+        )
+    )
+
+    for events in sizes.memory:
+        if events >= 1_000_000 and store == "postgres" and not million:
+            continue
+        log(f"[{store}] peak memory at {events:,} events")
+        with fresh() as url:
+            api_kib, projector_kib = memory_at(url, events)
+        rows.append(
+            Row(
+                store,
+                f"peak RSS at {events:,} events: API worker (MiB)",
+                [api_kib / 1024],
+                [1.0],
+                "MiB",
+                "",
+                False,
+            )
+        )
+        rows.append(
+            Row(
+                store,
+                f"peak RSS at {events:,} events: projector (MiB)",
+                [projector_kib / 1024],
+                [1.0],
+                "MiB",
+                "",
+                False,
+            )
+        )
+    return rows
+
+
+def memory_at(url: str, events: int) -> tuple[int, int]:
+    """Peak RSS (KiB) of the projector projecting `events`, then of an API worker reading."""
+    service = PactlogService(url, project_inline=False)
+    measure.build_history(service, "memory", events, chunk=5000)
+    target = service.last_position()
+    with projector(url) as process:
+        while service.projected_position() < target:
+            if process.poll() is not None:
+                raise RuntimeError("the projector exited")
+            time.sleep(0.2)
+        projector_kib = peak_rss_kib(process.pid)
+    service.close()
+    with gunicorn(url, workers=1, threads=4) as api:
+        client = measure.Client(api.base)
+        end = last_day().isoformat()
+        for path in (
+            "/v1/partnerships/memory/state",
+            f"/v1/partnerships/memory/state?as_of={end}",
+            "/v1/partnerships/memory/events?limit=100",
+            "/v1/partnerships",
+            "/v1/events?after=0&limit=100",
+        ):
+            client.connection.request("GET", path)
+            client.connection.getresponse().read()
+        client.close()
+        api_kib = max(peak_rss_kib(pid) for pid in api.worker_pids())
+    return api_kib, projector_kib
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    memory = ""
+    with contextlib.suppress(OSError):
+        total = next(
+            line
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f", {int(total.split()[1]) // 1024 // 1024} GiB"
+    postgres = subprocess.run(
+        ["psql", "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return (
+        f"{platform.machine()}, {cpus} cores{memory}; Python {platform.python_version()}; "
+        f"SQLite {__import__('sqlite3').sqlite_version}; {postgres}"
+    )
+
+
+def render(rows: list[Row], sizes: Sizes, started: datetime, seconds: float) -> str:
+    lines = [
+        "# pactlog benchmark",
+        "",
+        f"- date: {started:%Y-%m-%d %H:%M} UTC, {seconds:.0f} s",
+        f"- machine: {machine()}",
+        f"- runs per figure: {sizes.runs} (medians; the spread is min–max in brackets)",
+        "- every ratio is pactlog's figure over the baseline measured in the same run",
+        "",
+        "| store | figure | pactlog | baseline | ratio | target | met |",
+        "| --- | --- | ---: | ---: | ---: | ---: | :---: |",
+    ]
+    for row in rows:
+        baseline = (
+            ""
+            if row.unit == "MiB"
+            else (f"{statistics.median(row.baseline):.4g}{row.spread(row.baseline)}")
+        )
+        ratio = "" if row.unit == "MiB" else f"{row.ratio:.2f}"
+        met = {True: "yes", False: "**no**", None: ""}[row.met]
+        lines.append(
+            f"| {row.store} | {row.figure} | {statistics.median(row.ours):.4g}"
+            f"{row.spread(row.ours)} | {baseline} | {ratio} | {row.target} | {met} |"
+        )
+    lines += [
+        "",
+        "Baselines: the library's one-event-per-save and batched rates (`Application.save` of",
+        "an aggregate carrying the same payload, in-process, same store); its replay-and-decode",
+        "rate over pactlog's own log; and for the history figures, the same pactlog figure on a",
+        "1,000-event partnership (or one `as_of` answer, for the series).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--million", action="store_true", help="1M-event memory on PostgreSQL too")
+    parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
-            "PACTLOG_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/test"
+            "PACTLOG_BENCH_DATABASE_URL",
+            os.environ.get(
+                "PACTLOG_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
+            ),
         ),
     )
-    options = parser.parse_args()
-    print(f"{'store':<10} {'figure':<10} {'library/s':>10} {'pactlog/s':>10} {'ratio':>6}")
-    stores: list[tuple[str, Any]] = [("sqlite", sqlite_url())]
-    if options.postgres:
-        stores.append(("postgres", postgres_url(options.postgres)))
-    for name, context in stores:
-        with context as url:
-            library = library_rates(url, options.events)
-        with sqlite_url() if name == "sqlite" else postgres_url(options.postgres) as url:
-            ours = pactlog_rates(url, options.events)
-        for figure in ("single", "single x8", "batch100", "replay"):
-            print(
-                f"{name:<10} {figure:<10} {library[figure]:>10.0f} {ours[figure]:>10.0f} "
-                f"{ours[figure] / library[figure]:>6.2f}"
-            )
+    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "RESULTS.md")
+    options = parser.parse_args(argv)
+    sizes = QUICK if options.quick else Sizes()
+    started, clock = datetime.now(UTC), time.monotonic()
+
+    def log(message: str) -> None:
+        print(f"{time.monotonic() - clock:6.0f}s {message}", file=sys.stderr, flush=True)
+
+    rows: list[Row] = []
+    for store in options.stores.split(","):
+
+        def fresh(store: str = store) -> contextlib.AbstractContextManager[str]:
+            return sqlite_url() if store == "sqlite" else postgres_url(options.postgres)
+
+        rows += bench_store(store, fresh, sizes, options.million, log)
+    report = render(rows, sizes, started, time.monotonic() - clock)
+    print(report)
+    options.output.write_text(report, encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

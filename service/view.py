@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -441,8 +441,17 @@ class TimelineView:
                 cursor,
                 "SELECT body FROM {rows} WHERE partnership = %s AND "
                 + _VISIBLE
-                + " AND valid_start <= %s AND valid_key > %s ORDER BY valid_key LIMIT 100",
-                (partnership, version, version, as_of.isoformat(), key_after(as_of)),
+                + " AND valid_start <= %s AND valid_key > %s AND valid_key < %s "
+                "ORDER BY valid_key LIMIT 100",
+                (
+                    partnership,
+                    version,
+                    version,
+                    as_of.isoformat(),
+                    key_after(as_of),
+                    # no period is longer than a year: what began by as_of ends within one
+                    key_after(as_of + timedelta(days=366)),
+                ),
             )
         return [json.loads(body) for (body,) in rows]
 

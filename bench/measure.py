@@ -1,0 +1,205 @@
+"""The figures: pactlog's and the bare library's, measured on the same store in the same run."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from bench.processes import TOKEN
+from bench.workload import formed_payload, history_drafts, investment_payload, last_day
+from events.envelope import parse_event
+from service.config import store_env
+from service.pactlog import PactlogService
+from service.steps import Step, steps
+
+
+class Ledger(Aggregate):
+    """The library's own aggregate, carrying the same payload as a pactlog event."""
+
+    @event("Opened")
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @event("Recorded")
+    def record(self, payload: dict[str, Any]) -> None:
+        self.last = payload
+
+
+def timed(work: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def median_latency(work: Callable[[], object], repeats: int) -> float:
+    work()  # warm caches once
+    return statistics.median(timed(work) for _ in range(repeats))
+
+
+# --- the library ----------------------------------------------------------------------------
+
+
+def library_rates(
+    database_url: str, single: int, batches: int, batch_size: int
+) -> dict[str, float]:
+    """Events per second: one event per save, `batch_size` per save, and replay with decoding."""
+    env = {k: v for k, v in store_env(database_url).items() if k != "APPLICATION_RECORDER_TOPIC"}
+    app: Application[Any] = Application(env=env)
+    payload = investment_payload(date(2020, 1, 1))
+    ledger = Ledger(name="bench")
+    app.save(ledger)
+
+    def one_per_save() -> None:
+        for _ in range(single):
+            ledger.record(payload=payload)
+            app.save(ledger)
+
+    def batched() -> None:
+        for _ in range(batches):
+            for _ in range(batch_size):
+                ledger.record(payload=payload)
+            app.save(ledger)
+
+    rates = {
+        "single": single / timed(one_per_save),
+        "batch": batches * batch_size / timed(batched),
+    }
+    total = 1 + single + batches * batch_size
+    rates["replay"] = total / timed(lambda: replay_and_decode(app))
+    app.close()
+    return rates
+
+
+def replay_and_decode(app: Application[Any]) -> int:
+    count, start = 0, 0
+    while page := app.recorder.select_notifications(start, 2000, inclusive_of_start=False):
+        for notification in page:
+            app.mapper.to_domain_event(notification)
+        count += len(page)
+        start = page[-1].id
+    return count
+
+
+# --- over HTTP ------------------------------------------------------------------------------
+
+
+class Client:
+    """One keep-alive connection, as a dashboard or a loader would hold."""
+
+    def __init__(self, base: str) -> None:
+        url = urlparse(base)
+        self.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+
+    def post(self, path: str, body: object) -> dict[str, Any]:
+        self.connection.request(
+            "POST",
+            path,
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+        )
+        response = self.connection.getresponse()
+        raw = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{path}: {response.status} {raw[:300]!r}")
+        answer: dict[str, Any] = json.loads(raw)
+        return answer
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def create_partnerships(base: str, slugs: list[str]) -> None:
+    client = Client(base)
+    for slug in slugs:
+        client.post("/v1/partnerships", {"slug": slug, **_partnership_fields(slug)})
+    client.close()
+
+
+def _partnership_fields(slug: str) -> dict[str, Any]:
+    formed = formed_payload(slug)
+    return {
+        "name": formed["data"]["name"],
+        "parties": formed["data"]["parties"],
+        "occurred_on": formed["occurred_on"],
+    }
+
+
+def http_single_rate(base: str, clients: int, per_client: int, prefix: str) -> float:
+    """Single-event appends from `clients` concurrent clients, each to its own partnership."""
+    slugs = [f"{prefix}-{n}" for n in range(clients)]
+    create_partnerships(base, slugs)
+    body = investment_payload(date(2020, 1, 1))
+    errors: list[BaseException] = []
+
+    def client_loop(slug: str) -> None:
+        client = Client(base)
+        try:
+            for _ in range(per_client):
+                client.post(f"/v1/partnerships/{slug}/events", body)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=client_loop, args=(slug,)) for slug in slugs]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return clients * per_client / elapsed
+
+
+def http_batch_rate(base: str, batches: int, batch_size: int, slug: str) -> float:
+    create_partnerships(base, [slug])
+    body = {"events": [investment_payload(date(2020, 1, 1)) for _ in range(batch_size)]}
+    client = Client(base)
+    elapsed = timed(
+        lambda: [client.post(f"/v1/partnerships/{slug}/events", body) for _ in range(batches)]
+    )
+    client.close()
+    return batches * batch_size / elapsed
+
+
+# --- history length -------------------------------------------------------------------------
+
+
+def build_history(service: PactlogService, slug: str, events: int, chunk: int = 1000) -> None:
+    """A partnership with `events` investments spread over 25 years, appended in batches."""
+    service.create_partnership(slug, parse_event(formed_payload(slug)))
+    drafts = history_drafts(events)
+    for start in range(0, events, chunk):
+        service.append(slug, drafts[start : start + chunk])
+
+
+def append_rate(service: PactlogService, slug: str, count: int) -> float:
+    """Appends of news: dated after the history, as most appends are (a late event dated
+    early makes the projector fold again from its place, by design)."""
+    draft = parse_event(investment_payload(last_day()))
+    return count / timed(lambda: [service.append(slug, [draft]) for _ in range(count)])
+
+
+def read_latencies(service: PactlogService, slug: str, repeats: int) -> dict[str, float]:
+    middle = date(2000, 1, 1) + timedelta(days=4500)
+    end = last_day()
+    points = steps(end - timedelta(days=364), end, Step.DAY)
+    return {
+        "current": median_latency(lambda: service.state(slug), repeats),
+        "as_of": median_latency(lambda: service.state(slug, as_of=middle), repeats),
+        "as_of_end": median_latency(lambda: service.state(slug, as_of=end), repeats),
+        "series": median_latency(lambda: service.series(slug, points), max(3, repeats // 4)),
+        "points": float(len(points)),
+    }

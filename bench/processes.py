@@ -1,0 +1,108 @@
+"""The production processes the benchmark drives: gunicorn and the projector, on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-admin-token"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The process's peak resident set (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in found.read_text().split()] if found.exists() else []
+
+
+@dataclass
+class Api:
+    base: str
+    process: subprocess.Popen[bytes]
+
+    def worker_pids(self) -> list[int]:
+        return children(self.process.pid)
+
+
+def _env(database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PACTLOG_ADMIN_TOKEN": TOKEN,
+        "PACTLOG_ANONYMOUS_READS": "true",
+        **extra,
+    }
+
+
+@contextlib.contextmanager
+def gunicorn(database_url: str, workers: int = 2, threads: int = 8) -> Iterator[Api]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=_env(
+            database_url,
+            PACTLOG_BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY=str(workers),
+            PACTLOG_THREADS=str(threads),
+            PACTLOG_PROJECT_INLINE="false",
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    api = Api(f"http://127.0.0.1:{port}", process)
+    try:
+        _wait_until_up(api.base + "/healthz", process)
+        yield api
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+@contextlib.contextmanager
+def projector(database_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "project", "--poll", "0.2"],
+        cwd=ROOT,
+        env=_env(database_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float = 60) -> None:
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {deadline} s")

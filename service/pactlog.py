@@ -6,7 +6,6 @@ optimistic concurrency, idempotency); reads come from the view, bitemporally.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import threading
 import time
@@ -293,11 +292,10 @@ class PactlogService:
                 pactlog_idempotency=keys,
             )
         except IntegrityError:
-            for slug, (_, members) in staged.items():
-                self._forget(slug)
+            for _, members in staged.values():
                 for pending, _ in members:
                     try:
-                        pending.succeed(self._append_alone(pending.request))
+                        pending.succeed(self._append_alone(pending.request, fresh=True))
                     except DomainError as error:
                         pending.fail(error)
             return
@@ -316,21 +314,20 @@ class PactlogService:
                     )
                 )
 
-    def _append_alone(self, request: _AppendRequest) -> Appended:
+    def _append_alone(self, request: _AppendRequest, *, fresh: bool = False) -> Appended:
         """One request in its own transaction, retried while other writers move the stream."""
         for attempt in range(MAX_WRITE_ATTEMPTS):
             earlier = self._earlier_answer(request)
             if earlier is not None:
                 return earlier
-            aggregate = self._prepare(request, fresh=attempt > 0)
+            aggregate = self._prepare(request, fresh=fresh or attempt > 0)
             entries = request.index_entries(aggregate.version)
             keys = [request.idempotency_record(0)] if request.idempotency_key else []
             try:
                 recordings = self.app.save(
                     aggregate, pactlog_index=entries, pactlog_idempotency=keys
                 )
-            except IntegrityError:
-                self._forget(request.slug)  # another writer moved the stream (or took an id)
+            except IntegrityError:  # another writer moved the stream (or took an id or key)
                 if request.expected_version is not None:
                     earlier = self._earlier_answer(request)
                     if earlier is not None:
@@ -388,19 +385,20 @@ class PactlogService:
             replayed=True,
         )
 
-    def _forget(self, slug: str) -> None:
-        """Drop the cached stream so the next read of it comes from the store."""
-        cache = self.app.repository.cache
-        if cache is not None:
-            with contextlib.suppress(KeyError):
-                cache.get(stream_id(slug), evict=True)
-
     def _load(self, slug: str, *, fresh: bool) -> Partnership:
-        # The cache is not fast-forwarded on every read (a round trip per append): a stream
-        # moved by another process shows as a conflict at save time, and we then reload.
-        if fresh:
-            self._forget(slug)
+        """The stream's aggregate, from the cache; `fresh` brings it up to date first.
+
+        The cache is not fast-forwarded on every append (a round trip each): a stream moved by
+        another process shows as a conflict at save time, and the retry asks for `fresh`,
+        which reads only the events recorded since the cached version.
+        """
         aggregate: Partnership = self.app.repository.get(stream_id(slug))
+        if fresh:
+            news: list[Any] = list(self.app.events.get(stream_id(slug), gt=aggregate.version))
+            for event in news:
+                event.mutate(aggregate)
+            if self.app.repository.cache is not None:
+                self.app.repository.cache.put(stream_id(slug), copy.deepcopy(aggregate))
         return aggregate
 
     def _prepare(

@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint types bench clean
+.PHONY: install system-packages run test check lint types bench clean
+
+# Debian packages the tests drive: Chromium for the dashboard's browser tests, docker-compose
+# to validate docker-compose.yml. Installed when missing and we may (root); otherwise those
+# tests say they are skipped.
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +19,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+system-packages:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v docker-compose >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(SYSTEM_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	  else echo "note: $(SYSTEM_PACKAGES) missing; browser and compose tests will be skipped"; fi; \
+	fi
+
 run: $(STAMP)
 	$(BIN)/pactlog serve --port $${PORT:-8000}
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -20,7 +20,18 @@ from flask import Flask
 from werkzeug.routing import BaseConverter
 
 from api import errors, extensions
-from api.views import catalog, docs, events, health, log, partnerships, portfolio, tokens
+from api.views import (
+    catalog,
+    dashboard,
+    docs,
+    events,
+    feeds,
+    health,
+    log,
+    partnerships,
+    portfolio,
+    tokens,
+)
 from events.fields import SLUG_PATTERN
 from service.tokens import TokenStore
 
@@ -52,7 +63,18 @@ def create_app(config: Mapping[str, Any]) -> Flask:
     app.url_map.strict_slashes = False
     extensions.init(app)
     errors.register(app)
-    for module in (partnerships, events, portfolio, log, catalog, tokens, health, docs):
+    for module in (
+        partnerships,
+        events,
+        portfolio,
+        log,
+        catalog,
+        tokens,
+        health,
+        docs,
+        feeds,
+        dashboard,
+    ):
         app.register_blueprint(module.bp)
     if app.config["ADMIN_TOKEN"]:
         _bootstrap_admin(app.config["DATABASE_URL"], str(app.config["ADMIN_TOKEN"]))

@@ -49,6 +49,15 @@ def config_from_env(*, anonymous_reads: bool = True) -> dict[str, Any]:
     }
     if os.environ.get("PACTLOG_MAX_CONTENT_LENGTH"):
         config["MAX_CONTENT_LENGTH"] = int(os.environ["PACTLOG_MAX_CONTENT_LENGTH"])
+    for name, kind in (
+        ("STREAM_MAX_SECONDS", float),
+        ("STREAM_HEARTBEAT_SECONDS", float),
+        ("STREAM_POLL_SECONDS", float),
+        ("STREAM_RETRY_MS", int),
+        ("STREAM_MAX_CLIENTS", int),
+    ):
+        if os.environ.get(f"PACTLOG_{name}"):
+            config[name] = kind(os.environ[f"PACTLOG_{name}"])
     return config
 
 

@@ -1,0 +1,325 @@
+"""The dashboard page `GET /`: one partnership as of a date (and as known on a day), rendered on
+the server, charts as inline SVG; a small script (api/static) replays other dates and shows new
+events live from `/v1/stream`. Nothing comes from elsewhere: it works offline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from marshmallow import EXCLUDE, Schema, ValidationError
+
+from api import extensions
+from api.errors import Problem
+from api.schemas import Instant, PeriodBound
+from api.views.feeds import headline_series, pick, window
+from api.web import authorize, operation
+from events.fields import Slug
+from service.pactlog import PactlogService
+from service.steps import Step
+
+bp = Blueprint("dashboard", __name__, template_folder="../templates")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+TIMELINE_LIMIT = 500
+MAX_CHART_POINTS = 120
+WIDTH, HEIGHT = 480, 220
+LEFT, RIGHT, TOP, BOTTOM = 44, 10, 10, 24
+
+
+class PageQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    partnership = Slug(load_default=None)
+    as_of = PeriodBound(load_default=None)
+    known_at = Instant(load_default=None)
+
+
+@bp.get("/")
+@operation(scope=None, response={"type": "string"}, media="text/html", conditional=False)
+def page() -> Response:
+    """The dashboard: trust and investments over time, disputes, risks, the timeline, live.
+
+    Query: `partnership`, `as_of` (replay the page as of that date), `known_at` (as known on).
+    Needs anonymous reads (`PACTLOG_ANONYMOUS_READS=1`, the default of `pactlog serve`).
+    """
+    try:
+        authorize("read")
+    except Problem as problem:
+        return _html("dashboard/unauthorized.html", problem.status, problem=problem)
+    errors: dict[str, Any] = {}
+    given = {k: v for k, v in request.args.items() if v.strip()}  # the form sends empty fields
+    try:
+        args = PageQuery().load(given)
+    except ValidationError as error:
+        errors = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+        args = PageQuery().load({k: v for k, v in given.items() if k not in errors})
+    service = extensions.pactlog()
+    partnerships = service.partnerships()
+    slugs = [p["slug"] for p in partnerships]
+    slug = args["partnership"] if args["partnership"] in slugs else None
+    if slug is None and args["partnership"]:
+        errors["partnership"] = [f"No partnership {args['partnership']!r}."]
+    slug = slug or (slugs[0] if slugs else None)
+    view = build_view(service, slug, args["as_of"], args["known_at"]) if slug is not None else None
+    return _html(
+        "dashboard/index.html",
+        200,
+        partnerships=partnerships,
+        view=view,
+        errors=errors,
+        today=service.clock().date(),
+        short_amount=short_amount,
+    )
+
+
+@bp.get("/assets/dashboard.css")
+@operation(scope=None, response={"type": "string"}, media="text/css", conditional=False)
+def stylesheet() -> Response:
+    """The dashboard's styles (served here: nothing is loaded from elsewhere)."""
+    return _asset("dashboard.css", "text/css")
+
+
+@bp.get("/assets/dashboard.js")
+@operation(scope=None, response={"type": "string"}, media="text/javascript", conditional=False)
+def script() -> Response:
+    """The dashboard's script (served here: nothing is loaded from elsewhere)."""
+    return _asset("dashboard.js", "text/javascript")
+
+
+def _asset(name: str, mimetype: str) -> Response:
+    response = send_from_directory(STATIC, name, mimetype=mimetype, max_age=300)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _html(template: str, status: int, **context: Any) -> Response:
+    body = render_template(template, **context)
+    response = current_app.response_class(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- what the page shows -------------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    """An SVG line chart, its geometry computed here so the page needs no script to draw it."""
+
+    id: str
+    title: str
+    description: str
+    lines: list[dict[str, Any]]
+    x_ticks: list[dict[str, Any]]
+    y_ticks: list[dict[str, Any]]
+    table_columns: list[str]
+    table_rows: list[list[str]]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
+    right: int = WIDTH - RIGHT
+
+
+@dataclass
+class View:
+    slug: str
+    as_of: date | None
+    known_at: datetime | None
+    state: dict[str, Any]
+    knowledge: Any
+    not_yet_counted: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    more_events: bool
+    step: Step
+    start: date
+    end: date
+    first_day: date
+    last_position: int
+    series_url: str
+    charts: list[Chart] = field(default_factory=list)
+
+
+def auto_step(start: date, end: date) -> Step:
+    """The finest step that keeps a chart within `MAX_CHART_POINTS` points."""
+    days = (end - start).days
+    if days < MAX_CHART_POINTS:
+        return Step.DAY
+    if days < MAX_CHART_POINTS * 7:
+        return Step.WEEK
+    if days < MAX_CHART_POINTS * 30:
+        return Step.MONTH
+    return Step.QUARTER
+
+
+def build_view(
+    service: PactlogService, slug: str, as_of: date | None, known_at: datetime | None
+) -> View:
+    answer = service.state(slug, as_of, known_at)
+    first_day, today = window(service, slug, None, None, None, known_at)
+    start, end = window(service, slug, None, None, as_of, known_at)
+    step = auto_step(start, end)
+    _, rows = headline_series(service, slug, start, end, step, known_at)
+    _, events, cursor = service.timeline(slug, as_of=as_of, known_at=known_at, limit=TIMELINE_LIMIT)
+    query: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), "step": step.value}
+    if known_at is not None:
+        query["known_at"] = known_at.isoformat()
+    view = View(
+        slug=slug,
+        as_of=as_of,
+        known_at=known_at,
+        state=answer.state,
+        knowledge=answer.knowledge,
+        not_yet_counted=answer.not_yet_counted,
+        events=events,
+        more_events=cursor is not None,
+        step=step,
+        start=start,
+        end=end,
+        first_day=min(first_day, today),
+        last_position=service.last_position(),
+        series_url=url_for("feeds.series", slug=slug, metric="trust", **query),
+    )
+    view.charts = [trust_chart(rows, start, end), invested_chart(rows, start, end)]
+    return view
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+def _x(day: date, start: date, end: date) -> float:
+    span = (end - start).days
+    if span <= 0:
+        return (LEFT + WIDTH - RIGHT) / 2
+    return round(LEFT + (WIDTH - LEFT - RIGHT) * (day - start).days / span, 1)
+
+
+def _y(value: float, top: float) -> float:
+    if top <= 0:
+        return float(HEIGHT - BOTTOM)
+    return round(HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * value / top, 1)
+
+
+def _x_ticks(start: date, end: date) -> list[dict[str, Any]]:
+    if (end - start).days >= 730:
+        days = [date(year, 1, 1) for year in range(start.year + 1, end.year + 1)]
+        every = max(1, len(days) // 8 + 1)
+        return [{"x": _x(d, start, end), "label": str(d.year)} for d in days[::every]]
+    days = []
+    month = date(start.year, start.month, 1)
+    while month <= end:
+        if month >= start:
+            days.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    every = max(1, len(days) // 6 + 1)
+    return [{"x": _x(d, start, end), "label": d.strftime("%Y-%m")} for d in days[::every]]
+
+
+def _nice_top(value: float) -> float:
+    """A round upper bound for an axis: 1, 2 or 5 times a power of ten."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** (len(str(int(value))) - 1)
+    for factor in (1, 2, 5, 10):
+        if value <= factor * power:
+            return float(factor * power)
+    return float(10 * power)
+
+
+def short_amount(value: float) -> str:
+    """1500000000 → 1.5B."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
+def _line(
+    name: str, css: str, values: list[tuple[date, float, str]], start: date, end: date, top: float
+) -> dict[str, Any]:
+    points = [
+        {"x": _x(d, start, end), "y": _y(v, top), "label": f"{d.isoformat()}: {text}"}
+        for d, v, text in values
+    ]
+    path = " ".join(f"{'M' if i == 0 else 'L'}{p['x']},{p['y']}" for i, p in enumerate(points))
+    return {"name": name, "css": css, "points": points, "path": path}
+
+
+def trust_chart(rows: list[dict[str, Any]], start: date, end: date) -> Chart:
+    values = [
+        (date.fromisoformat(r["at"]), float(r["value"]), str(r["value"]))
+        for r in pick("trust", rows)
+    ]
+    return Chart(
+        id="trust-chart",
+        title="Trust level over time",
+        description=f"Trust from {start} to {end}, one point per step; 0 to 100, baseline 50.",
+        lines=[_line("trust", "trust", values, start, end, 100.0)],
+        x_ticks=_x_ticks(start, end),
+        y_ticks=[{"y": _y(v, 100.0), "label": str(v)} for v in (0, 25, 50, 75, 100)],
+        table_columns=["date", "trust"],
+        table_rows=[[d.isoformat(), text] for d, _, text in values],
+    )
+
+
+def invested_chart(rows: list[dict[str, Any]], start: date, end: date) -> Chart:
+    records = pick("invested", rows)
+    currencies = sorted({c for r in records for c in r["value"]})
+    top = _nice_top(
+        max(
+            (
+                float(Decimal(r["value"][c][s]))
+                for r in records
+                for c in currencies
+                for s in ("committed", "paid")
+            ),
+            default=0.0,
+        )
+    )
+    lines = []
+    columns = ["date"]
+    for index, currency in enumerate(currencies):
+        for kind in ("committed", "paid"):
+            values = [
+                (
+                    date.fromisoformat(r["at"]),
+                    float(Decimal(r["value"][currency][kind])),
+                    f"{currency} {kind} {short_amount(float(Decimal(r['value'][currency][kind])))}",
+                )
+                for r in records
+            ]
+            lines.append(
+                _line(f"{currency} {kind}", f"{kind} c{index % 4}", values, start, end, top)
+            )
+            columns.append(f"{currency} {kind}")
+    table = [
+        [r["at"], *(r["value"][c][k] for c in currencies for k in ("committed", "paid"))]
+        for r in records
+    ]
+    return Chart(
+        id="invested-chart",
+        title="Cumulative investments",
+        description="Invested per currency, committed and paid, cumulative, one point per step."
+        if currencies
+        else "No investments recorded by this date.",
+        lines=lines,
+        x_ticks=_x_ticks(start, end),
+        y_ticks=[{"y": _y(top * f, top), "label": short_amount(top * f)} for f in (0, 0.5, 1)],
+        table_columns=columns,
+        table_rows=table,
+    )

@@ -47,13 +47,21 @@ from service.projections.investments import (
     render_investments,
 )
 from service.projections.policy import TrustPolicy, default_policy
-from service.projections.state import State, apply_event, headline, render_state
+from service.projections.state import (
+    State,
+    apply_event,
+    empty_state,
+    headline,
+    headline_of,
+    render_state,
+    summarize,
+)
 from service.projections.trust import render_trust, trust_contributions
 from service.projector import catch_up, open_view
 from service.recorders import IdempotencyRecord, IndexedRecorder, IndexEntry
 from service.store import PactlogApplication, to_recorded
 from service.stream import Partnership, stream_id
-from service.view import END_OF_TIME, TimelineView, key_after
+from service.view import END_OF_TIME, Current, TimelineView, key_after
 
 MAX_WRITE_ATTEMPTS = 20
 T = TypeVar("T")
@@ -684,6 +692,9 @@ class PactlogService:
         knowledge = self.knowledge(slug, None, known_at)
         if not points:
             return knowledge, []
+        current = self.view.current(slug)
+        if current is not None and current.version == knowledge.version:
+            return knowledge, self._series_from_days(slug, current, points)
         state, rows = self.view.fold_from(
             slug, knowledge.version, key_after(points[0]), key_after(points[-1])
         )
@@ -695,6 +706,24 @@ class PactlogService:
                 index += 1
             answers.append({"at": point.isoformat(), **headline(state, point, self.policy)})
         return knowledge, answers
+
+    def _series_from_days(
+        self, slug: str, current: Current, points: Sequence[date]
+    ) -> list[dict[str, Any]]:
+        """What the view knows now, from its daily summaries: no fold at all."""
+        latest, days = self.view.day_summaries(slug, current.version, points[0], points[-1])
+        now, last_day = summarize(current.state, self.policy), current.last_key[:10]
+        empty = summarize(empty_state(), self.policy)
+        answers: list[dict[str, Any]] = []
+        index = 0
+        for point in points:
+            day = point.isoformat()
+            while index < len(days) and days[index][0] <= day:
+                latest = days[index][1]
+                index += 1
+            summary = now if last_day and last_day <= day else (latest or empty)
+            answers.append({"at": day, **headline_of(summary, point, self.policy)})
+        return answers
 
     def diff(
         self, slug: str, start: date, end: date, known_at: datetime | None = None

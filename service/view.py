@@ -12,6 +12,8 @@ Tables (all keyed by partnership):
   it affected (what makes later checkpoints stale for readers who know it).
 - checkpoints: folded states of every row up to a valid key, as known at a stream version.
 - current: the state folded from every row, kept incrementally.
+- days: a small summary of the state at the end of each day that has events (the last such
+  day excepted: the current state covers it), so that a series needs no fold.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from events.catalog import AMENDING_TYPES, CONFIDENCE_LEVELS
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.rules import apply_correction
-from service.projections.state import State, apply_event, empty_state
+from service.projections.state import State, apply_event, empty_state, summarize
 from service.recorders import as_tuples
 
 CHECKPOINT_INTERVAL = 256
@@ -70,6 +72,7 @@ class _Writes:
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     changes: list[tuple[Any, ...]] = field(default_factory=list)
+    days: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 _VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
@@ -88,6 +91,10 @@ _TABLES = {
     "checkpoints": (
         "(partnership TEXT NOT NULL, valid_key TEXT NOT NULL, version BIGINT NOT NULL, "
         "state TEXT NOT NULL, stale_from BIGINT, PRIMARY KEY (partnership, valid_key, version))"
+    ),
+    "days": (
+        "(partnership TEXT NOT NULL, day TEXT NOT NULL, version BIGINT NOT NULL, "
+        "stale_from BIGINT, summary TEXT NOT NULL, PRIMARY KEY (partnership, day, version))"
     ),
     "current": (
         "(partnership TEXT PRIMARY KEY, version BIGINT NOT NULL, position BIGINT NOT NULL, "
@@ -176,6 +183,11 @@ class TimelineView:
         self._execute_many(
             cursor, "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)", writes.changes
         )
+        self._execute_many(
+            cursor,
+            "INSERT INTO {days} VALUES (%s, %s, %s, NULL, %s) ON CONFLICT DO NOTHING",
+            writes.days,
+        )
 
     def _apply(self, cursor: Any, writes: _Writes, current: Current, event: RecordedEvent) -> None:
         recorded_at = max(stamp(event.recorded_at), current.recorded_at)
@@ -190,6 +202,14 @@ class TimelineView:
         )
         if affected is not None:
             if event.type not in AMENDING_TYPES and affected > current.last_key:
+                if current.last_key and affected[:10] > current.last_key[:10]:
+                    self._day(
+                        writes,
+                        current.partnership,
+                        current.last_key,
+                        current.version,
+                        current.state,
+                    )
                 apply_event(current.state, event)
                 current.last_key = affected
                 current.since_checkpoint += 1
@@ -202,7 +222,13 @@ class TimelineView:
                     "AND valid_key >= %s AND stale_from IS NULL",
                     (event.version, event.partnership, affected),
                 )
-                self._refold(cursor, current, event.version, affected)
+                self._execute(
+                    cursor,
+                    "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
+                    "AND day >= %s AND stale_from IS NULL",
+                    (event.version, event.partnership, affected[:10]),
+                )
+                self._refold(cursor, writes, current, event.version, affected)
         current.version = event.version
         current.position = event.position
         current.recorded_at = recorded_at
@@ -258,13 +284,18 @@ class TimelineView:
         self._flush(cursor, writes)
         return str(min(old_key, new_key))
 
-    def _refold(self, cursor: Any, current: Current, version: int, affected: str) -> None:
-        """Fold again from the last checkpoint before `affected`, checkpointing on the way."""
+    def _refold(
+        self, cursor: Any, writes: _Writes, current: Current, version: int, affected: str
+    ) -> None:
+        """Fold again from the last checkpoint before `affected`, checkpointing on the way and
+        summing up again each day from `affected`'s."""
         base_key, state = self._base(cursor, current.partnership, version, affected)
         last_key, count = base_key, 0
         for key, body in self._rows_between(
             cursor, current.partnership, version, base_key, END_OF_TIME
         ):
+            if last_key[:10] >= affected[:10] and key[:10] > last_key[:10]:
+                self._day(writes, current.partnership, last_key, version, state)
             apply_event(state, RecordedEvent.from_dict(body))
             last_key, count = key, count + 1
             if count % self.checkpoint_interval == 0:
@@ -272,6 +303,11 @@ class TimelineView:
         current.state = state
         current.last_key = last_key
         current.since_checkpoint = count % self.checkpoint_interval
+
+    @staticmethod
+    def _day(writes: _Writes, partnership: str, key: str, version: int, state: State) -> None:
+        """Buffer the summary of `state`, folded through the day of `key`."""
+        writes.days.append((partnership, key[:10], version, json.dumps(summarize(state))))
 
     def _checkpoint(
         self, cursor: Any, partnership: str, key: str, version: int, state: State
@@ -400,6 +436,30 @@ class TimelineView:
                 body for _, body in self._rows_between(cursor, partnership, version, base_key, end)
             ]
         return state, rows
+
+    def day_summaries(
+        self, partnership: str, version: int, first: date, last: date
+    ) -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
+        """For readers at `version`: the summary of the last day with events up to `first`, and
+        those of the days after it up to `last` (see `days`)."""
+        valid = "partnership = %s AND version <= %s AND (stale_from IS NULL OR stale_from > %s)"
+        with self._transaction(commit=False) as cursor:
+            before = self._all(
+                cursor,
+                "SELECT summary FROM {days} WHERE " + valid + " AND day <= %s "
+                "ORDER BY day DESC, version DESC LIMIT 1",
+                (partnership, version, version, first.isoformat()),
+            )
+            during = self._all(
+                cursor,
+                "SELECT day, summary FROM {days} WHERE " + valid + " AND day > %s AND day <= %s "
+                "ORDER BY day, version",
+                (partnership, version, version, first.isoformat(), last.isoformat()),
+            )
+        return (
+            json.loads(before[0][0]) if before else None,
+            [(str(day), json.loads(summary)) for day, summary in during],
+        )
 
     def timeline(
         self,

@@ -28,7 +28,12 @@ from service.projections.investments import (
     render_investments,
 )
 from service.projections.policy import TrustPolicy, default_policy
-from service.projections.trust import apply_trust, render_trust
+from service.projections.trust import (
+    apply_trust,
+    open_dispute_weights,
+    render_trust,
+    trust_score,
+)
 
 State = dict[str, Any]
 
@@ -95,15 +100,37 @@ def render_state(state: State, at: date, policy: TrustPolicy | None = None) -> d
     }
 
 
-def headline(state: State, at: date, policy: TrustPolicy | None = None) -> dict[str, Any]:
-    """The few figures a list of partnerships shows."""
+def summarize(state: State, policy: TrustPolicy | None = None) -> dict[str, Any]:
+    """What a headline needs of `state`, small enough to keep one per day (the view does)."""
     policy = policy or default_policy()
     return {
         "name": state["name"],
         "parties": state["parties"],
         "events": state["events"],
-        "trust": render_trust(state["trust"], state["dispute"], at, policy)["score"],
+        "weighted": state["trust"]["weighted"],
+        "disputes_weight": sum(w for _, w in open_dispute_weights(state["dispute"], policy)),
         "open_disputes": sum(1 for d in state["dispute"].values() if is_open(d)),
         "open_risks": sum(1 for r in state["risk"].values() if is_open(r)),
         "invested": investment_totals(state["investments"]),
     }
+
+
+def headline_of(
+    summary: dict[str, Any], at: date, policy: TrustPolicy | None = None
+) -> dict[str, Any]:
+    """The headline figures at `at` from a `summarize`d state."""
+    policy = policy or default_policy()
+    return {
+        "name": summary["name"],
+        "parties": summary["parties"],
+        "events": summary["events"],
+        "trust": trust_score(summary["weighted"], summary["disputes_weight"], at, policy),
+        "open_disputes": summary["open_disputes"],
+        "open_risks": summary["open_risks"],
+        "invested": summary["invested"],
+    }
+
+
+def headline(state: State, at: date, policy: TrustPolicy | None = None) -> dict[str, Any]:
+    """The few figures a list of partnerships (or a series' point) shows."""
+    return headline_of(summarize(state, policy), at, policy)

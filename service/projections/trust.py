@@ -46,15 +46,24 @@ def clamp_score(value: float) -> float:
     return round(min(100.0, max(0.0, value)), 1)
 
 
+def faded(weighted: float, at: date, policy: TrustPolicy) -> float:
+    """The folded effects (`weighted`) as they stand at `at`."""
+    return weighted / _growth(at, policy)
+
+
+def trust_score(weighted: float, disputes_weight: float, at: date, policy: TrustPolicy) -> float:
+    return clamp_score(policy.baseline + faded(weighted, at, policy) + disputes_weight)
+
+
 def render_trust(
     trust: dict[str, Any], disputes: dict[str, dict[str, Any]], at: date, policy: TrustPolicy
 ) -> dict[str, Any]:
-    faded = trust["weighted"] / _growth(at, policy)
+    from_events = faded(trust["weighted"], at, policy)
     disputes_weight = sum(weight for _, weight in open_dispute_weights(disputes, policy))
     return {
-        "score": clamp_score(policy.baseline + faded + disputes_weight),
+        "score": trust_score(trust["weighted"], disputes_weight, at, policy),
         "baseline": policy.baseline,
-        "from_events": round(faded, 2),
+        "from_events": round(from_events, 2),
         "from_open_disputes": round(disputes_weight, 2),
         "at": at.isoformat(),
     }

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from events.catalog import AMENDING_TYPES
 from events.errors import RuleViolated
-from service.projections.state import render_state
+from service.projections.state import headline, render_state
 from tests.builders import draft, formed
 from tests.oracle import expected_state
 
@@ -119,6 +119,15 @@ def test_every_read_equals_a_replay_from_scratch(small_checkpoints, steps):
     assert rendered(service._state(slug, latest.knowledge)) == rendered(
         expected_state(events, events[-1].version)
     ), "the incrementally kept state equals a full replay"
+    points = sorted({d for d in as_of_dates(events) if d is not None} | {date(2026, 1, 1)})
+    for version, known_at in (
+        (events[-1].version, None),
+        (events[0].version, events[0].recorded_at),
+    ):
+        _, series = service.series(slug, points, known_at=known_at)
+        assert series == [
+            {"at": p.isoformat(), **headline(expected_state(events, version, p), p)} for p in points
+        ], "a series is the state at each of its points"
     for event in events:  # every past belief ...
         for as_of in as_of_dates(events):  # ... about every date
             answer = service.state(slug, as_of=as_of, known_at=event.recorded_at)

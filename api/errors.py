@@ -2,7 +2,8 @@
 
 A `Problem` names what went wrong and, where a field is to blame, which one (`errors`, each with
 the dotted `field`, a JSON `pointer` and a `detail`). Domain errors from `events.errors` map to
-statuses here; Werkzeug's HTTP errors (404 route, 405, 413, …) become problems too; anything
+statuses here; Werkzeug's HTTP errors (404 route, 405, 413, …) become problems too; a store that
+cannot be reached (`service.availability.STORE_ERRORS`) is a 503 with `Retry-After`; anything
 unexpected is a 500 that reveals nothing.
 """
 
@@ -26,6 +27,7 @@ from events.errors import (
     RuleViolated,
     StaleVersion,
 )
+from service.availability import STORE_ERRORS
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -47,6 +49,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "rule-violated": (422, "A write rule refuses the event"),
     "idempotency-key-reused": (422, "The Idempotency-Key was used for another request"),
     "not-ready": (503, "Not ready: try again shortly"),
+    "store-unavailable": (503, "The event store is unavailable: try again shortly"),
     "internal-error": (500, "Internal error"),
 }
 
@@ -209,6 +212,19 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         return from_http(error).response()
+
+    def _store_unavailable(error: Exception) -> Response:
+        current_app.logger.warning(
+            "store unavailable on %s %s: %s", request.method, request.path, error
+        )
+        return Problem(
+            "store-unavailable",
+            "The event store cannot be reached; retry with the same Idempotency-Key.",
+            headers={"Retry-After": "1"},
+        ).response()
+
+    for store_error in STORE_ERRORS:
+        app.register_error_handler(store_error, _store_unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

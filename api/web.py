@@ -119,7 +119,7 @@ def json_body() -> Any:
     raw = request.get_data(cache=True)
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise Problem("malformed-request", f"The body is not valid JSON: {error}") from None
 
 

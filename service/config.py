@@ -14,7 +14,8 @@ def store_env(database_url: str) -> dict[str, str]:
     """The `eventsourcing` settings for `database_url`.
 
     `sqlite:///relative.db`, `sqlite:////absolute/path.db`; `postgresql://user:password@host:port/
-    dbname?schema=name` (schema optional, default public).
+    dbname?schema=name` (schema optional, default public; `pool_size`, `max_overflow` and
+    `connect_timeout`, the seconds to wait for a pooled connection, optional too).
     """
     url = urlparse(database_url)
     if url.scheme == "sqlite":
@@ -40,6 +41,10 @@ def store_env(database_url: str) -> dict[str, str]:
             "POSTGRES_SCHEMA": query.get("schema", ["public"])[0],
             "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
+            # How long a request waits for a pooled connection. The library retries each read
+            # ten times, so with its default (30 s) a request hangs for minutes while the
+            # database is down; short, it answers 503 soon and the client retries.
+            "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
             "APPLICATION_RECORDER_TOPIC": "service.recorders:PostgresIndexedRecorder",
         }
     raise UnsupportedDatabaseUrl(f"unsupported DATABASE_URL scheme {url.scheme!r}")

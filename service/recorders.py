@@ -8,6 +8,7 @@ The same SQL runs on SQLite and PostgreSQL; only placeholders and table names di
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,14 +48,15 @@ def as_tuples(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
     return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in rows]
 
 
-class IndexedRecorder:
+class IndexedRecorder(ABC):
     """What both dialects share: the statements and the lookups."""
 
     index_table: str
     keys_table: str
 
+    @abstractmethod
     def _execute_read(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+        """Run one query (written with %s placeholders) and return its rows."""
 
     def _index_rows(
         self, notification_ids: Sequence[int], entries: Sequence[IndexEntry]

@@ -18,6 +18,7 @@ Tables (all keyed by partnership):
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -113,7 +114,7 @@ _INDEXES = {
 }
 
 
-class TimelineView:
+class TimelineView(ABC):
     """The view's logic; subclasses supply the database (see the bottom of this module)."""
 
     checkpoint_interval = CHECKPOINT_INTERVAL
@@ -129,8 +130,8 @@ class TimelineView:
 
     @contextmanager
     def _transaction(self, *, commit: bool) -> Iterator[Any]:
-        raise NotImplementedError
-        yield
+        with self.datastore.transaction(commit=commit) as cursor:  # type: ignore[attr-defined]
+            yield cursor
 
     def _placeholders(self, text: str) -> str:
         return text
@@ -148,7 +149,7 @@ class TimelineView:
         return as_tuples(cursor.fetchall())
 
     def _track(self, cursor: Any, tracking: Tracking) -> None:
-        raise NotImplementedError
+        self._insert_tracking(cursor, tracking)  # type: ignore[attr-defined]
 
     def _create_statements(self) -> list[str]:
         statements = [
@@ -366,8 +367,9 @@ class TimelineView:
                 (application_name,),
             )
 
+    @abstractmethod
     def _tracking_table(self) -> str:
-        raise NotImplementedError
+        """The library's tracking table, as this dialect names it."""
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -541,16 +543,8 @@ class SQLiteTimelineView(TimelineView, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self._create_statements()]
 
-    @contextmanager
-    def _transaction(self, *, commit: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield cursor
-
     def _placeholders(self, text: str) -> str:
         return text.replace("%s", "?")
-
-    def _track(self, cursor: Any, tracking: Tracking) -> None:
-        self._insert_tracking(cursor, tracking)
 
     def _tracking_table(self) -> str:
         return "tracking"
@@ -568,14 +562,6 @@ class PostgresTimelineView(TimelineView, PostgresTrackingRecorder):
                 else statement
             )
             self.sql_create_statements.append(SQL(unqualified).format())  # type: ignore[arg-type]
-
-    @contextmanager
-    def _transaction(self, *, commit: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield cursor
-
-    def _track(self, cursor: Any, tracking: Tracking) -> None:
-        self._insert_tracking(cursor, tracking)
 
     def _tracking_table(self) -> str:
         return f'"{self.datastore.schema}"."{self.tracking_table_name}"'

@@ -25,11 +25,13 @@ from api.views import (
     dashboard,
     docs,
     events,
-    feeds,
     health,
     log,
+    metrics,
     partnerships,
     portfolio,
+    series,
+    stream,
     tokens,
 )
 from events.fields import SLUG_PATTERN
@@ -72,7 +74,9 @@ def create_app(config: Mapping[str, Any]) -> Flask:
         tokens,
         health,
         docs,
-        feeds,
+        stream,
+        series,
+        metrics,
         dashboard,
     ):
         app.register_blueprint(module.bp)

@@ -24,7 +24,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError
 from api import extensions
 from api.errors import Problem
 from api.schemas import Instant, PeriodBound
-from api.views.feeds import headline_series, pick, window
+from api.views.series import headline_series, pick, window
 from api.web import authorize, operation
 from events.fields import Slug
 from service.pactlog import PactlogService
@@ -193,7 +193,7 @@ def build_view(
         end=end,
         first_day=min(first_day, today),
         last_position=service.last_position(),
-        series_url=url_for("feeds.series", slug=slug, metric="trust", **query),
+        series_url=url_for("series.series", slug=slug, metric="trust", **query),
     )
     view.charts = [trust_chart(rows, start, end), invested_chart(rows, start, end)]
     return view

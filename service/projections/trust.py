@@ -7,6 +7,7 @@ by `2^(−(at − EPOCH) / half_life)`. A checkpoint therefore serves every late
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -47,8 +48,12 @@ def clamp_score(value: float) -> float:
 
 
 def faded(weighted: float, at: date, policy: TrustPolicy) -> float:
-    """The folded effects (`weighted`) as they stand at `at`."""
-    return weighted / _growth(at, policy)
+    """The folded effects (`weighted`) as they stand at `at`; computed in powers of two, so
+    that any date (centuries ahead, or before every event) gives a number, never an overflow."""
+    if not weighted:
+        return 0.0
+    power = math.log2(abs(weighted)) - (at - EPOCH).days / policy.half_life_days
+    return math.copysign(2.0**power, weighted)
 
 
 def trust_score(weighted: float, disputes_weight: float, at: date, policy: TrustPolicy) -> float:

@@ -157,3 +157,14 @@ def test_fold_leaves_its_starting_state_untouched():
         "committed": "1000000000",
         "paid": "0",
     }
+
+
+def test_any_date_gives_a_trust_level_even_centuries_ahead():
+    events = [recorded("TrustSignal", "2023-01-01", delta=-8), recorded("DisputeOpened")]
+    far = state_of(*events, at=date(9999, 12, 31))["trust"]
+    assert far["from_events"] == 0
+    assert far["score"] == POLICY.baseline + POLICY.open_dispute_weight(3, 0)
+
+
+def test_a_date_long_before_every_event_gives_the_baseline():
+    assert state_of(at=date(6, 1, 1))["trust"]["score"] == POLICY.baseline

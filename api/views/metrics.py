@@ -1,0 +1,143 @@
+"""Prometheus metrics at `GET /metrics`: requests, the log and projection lag, and each
+partnership's headline figures."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+
+from api import extensions
+from api.web import operation
+
+bp = Blueprint("metrics", __name__)
+
+
+# --- Prometheus ----------------------------------------------------------------------------
+
+
+@dataclass
+class Instruments:
+    registry: CollectorRegistry
+    requests: Counter
+    latency: Histogram
+
+
+class _DomainCollector(Collector):
+    """Figures read from the service at each scrape: the log, the lag, each partnership."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def describe(self) -> list[Metric]:
+        return []  # nothing to read at registration
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("pactlog_store_up", "1 if the event store answered this scrape.")
+        watch = self.app.extensions.get("pactlog.logwatch")
+        if watch is not None and self.app.extensions.get("pactlog.logwatch.pid") == os.getpid():
+            yield GaugeMetricFamily(
+                "pactlog_streams_open", "Open /v1/stream responses here.", value=watch.streams
+            )
+        try:
+            service = extensions.pactlog(self.app)
+            status = service.status()
+            partnerships = service.partnerships()
+        except Exception as error:
+            self.app.logger.warning("metrics: the store did not answer: %s", error)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield GaugeMetricFamily(
+            "pactlog_log_position", "The last position of the global log.", status.log_position
+        )
+        yield GaugeMetricFamily(
+            "pactlog_projected_position",
+            "The last log position the read side reflects.",
+            status.projected_position,
+        )
+        yield GaugeMetricFamily(
+            "pactlog_projection_lag", "Positions the read side trails the log by.", status.lag
+        )
+        trust = GaugeMetricFamily(
+            "pactlog_trust_level", "Trust level now (0-100).", labels=["partnership"]
+        )
+        disputes = GaugeMetricFamily(
+            "pactlog_open_disputes", "Disputes open now.", labels=["partnership"]
+        )
+        risks = GaugeMetricFamily("pactlog_open_risks", "Risks open now.", labels=["partnership"])
+        events = GaugeMetricFamily(
+            "pactlog_partnership_events", "Events folded.", labels=["partnership"]
+        )
+        invested = GaugeMetricFamily(
+            "pactlog_invested",
+            "Invested totals, in units of the currency.",
+            labels=["partnership", "currency", "status"],
+        )
+        for p in partnerships:
+            slug = p["slug"]
+            if p["trust"] is not None:
+                trust.add_metric([slug], float(p["trust"]))
+            disputes.add_metric([slug], p["open_disputes"])
+            risks.add_metric([slug], p["open_risks"])
+            events.add_metric([slug], p["events"])
+            for currency, sums in p["invested"].items():
+                for kind in ("committed", "paid"):
+                    invested.add_metric([slug, currency, kind], float(sums[kind]))
+        yield from (trust, disputes, risks, events, invested)
+
+
+@bp.record_once
+def _instrument(state: Any) -> None:
+    """Each app gets its own registry (tests build many apps; nothing is global)."""
+    app: Flask = state.app
+    registry = CollectorRegistry()
+    labels = ["endpoint", "method", "status"]
+    app.extensions["pactlog.metrics"] = Instruments(
+        registry,
+        Counter("pactlog_http_requests", "HTTP requests answered.", labels, registry=registry),
+        Histogram(
+            "pactlog_http_request_duration_seconds",
+            "Time to answer (for a stream: to its first byte).",
+            labels,
+            registry=registry,
+        ),
+    )
+    registry.register(_DomainCollector(app))
+
+
+@bp.before_app_request
+def _started() -> None:
+    g.pactlog_started = time.perf_counter()
+
+
+@bp.after_app_request
+def _count(response: Response) -> Response:
+    instruments: Instruments | None = current_app.extensions.get("pactlog.metrics")
+    started = g.get("pactlog_started")
+    if instruments is not None and started is not None:
+        rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
+        labels = (rule, request.method, str(response.status_code))
+        instruments.requests.labels(*labels).inc()
+        instruments.latency.labels(*labels).observe(time.perf_counter() - started)
+    return response
+
+
+@bp.get("/metrics")
+@operation(response={"type": "string"}, media="text/plain", conditional=False)
+def metrics() -> Response:
+    """Prometheus metrics: requests and latencies, the log, the lag, each partnership."""
+    instruments: Instruments = current_app.extensions["pactlog.metrics"]
+    return current_app.response_class(
+        generate_latest(instruments.registry), content_type=CONTENT_TYPE_LATEST
+    )

@@ -586,7 +586,20 @@ class PactlogService:
     def knowledge(self, slug: str, as_of: date | None, known_at: datetime | None) -> Knowledge:
         """The stream version and position a read at (`as_of`, `known_at`) reflects."""
         self._fresh()
+        return self._cut(slug, as_of, known_at, self.view.current(slug))
+
+    def _read(
+        self, slug: str, as_of: date | None, known_at: datetime | None
+    ) -> tuple[Knowledge, State]:
+        """The cut a read reflects and the state folded for it, reading the current row once."""
+        self._fresh()
         current = self.view.current(slug)
+        knowledge = self._cut(slug, as_of, known_at, current)
+        return knowledge, self._state(slug, knowledge, current)
+
+    def _cut(
+        self, slug: str, as_of: date | None, known_at: datetime | None, current: Current | None
+    ) -> Knowledge:
         if current is None:
             if not self.app.recorder.select_events(stream_id(slug), limit=1):
                 raise PartnershipNotFound(slug)
@@ -597,8 +610,7 @@ class PactlogService:
         version, position = found or (0, 0)
         return Knowledge(version, position, as_of, known_at)
 
-    def _state(self, slug: str, knowledge: Knowledge) -> State:
-        current = self.view.current(slug)
+    def _state(self, slug: str, knowledge: Knowledge, current: Current | None) -> State:
         if knowledge.as_of is None and current is not None and current.version == knowledge.version:
             return current.state
         before = END_OF_TIME if knowledge.as_of is None else key_after(knowledge.as_of)
@@ -611,8 +623,7 @@ class PactlogService:
         self, slug: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> StateAnswer:
         """Investments, trust, disputes, risks: now, or as of a date, as known at an instant."""
-        knowledge = self.knowledge(slug, as_of, known_at)
-        state = self._state(slug, knowledge)
+        knowledge, state = self._read(slug, as_of, known_at)
         pending = (
             self.view.not_yet_counted(slug, knowledge.version, as_of) if as_of is not None else []
         )
@@ -635,14 +646,13 @@ class PactlogService:
         self, slug: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> dict[str, Any]:
         """The trust level and every contribution that makes it."""
-        knowledge = self.knowledge(slug, as_of, known_at)
+        knowledge, state = self._read(slug, as_of, known_at)
         at = self._render_date(as_of)
         before = END_OF_TIME if as_of is None else key_after(as_of)
         events = [
             RecordedEvent.from_dict(body)
             for _, body in self.view.timeline(slug, knowledge.version, before=before)
         ]
-        state = self._state(slug, knowledge)
         return {
             "knowledge": knowledge,
             "trust": render_trust(state["trust"], state["dispute"], at, self.policy),
@@ -689,10 +699,11 @@ class PactlogService:
         known_at: datetime | None = None,
     ) -> tuple[Knowledge, list[dict[str, Any]]]:
         """The state at each of `points` (ascending), in one pass over the events."""
-        knowledge = self.knowledge(slug, None, known_at)
+        self._fresh()
+        current = self.view.current(slug)
+        knowledge = self._cut(slug, None, known_at, current)
         if not points:
             return knowledge, []
-        current = self.view.current(slug)
         if current is not None and current.version == knowledge.version:
             return knowledge, self._series_from_days(slug, current, points)
         state, rows = self.view.fold_from(
@@ -764,7 +775,9 @@ class PactlogService:
         self._fresh()
         states = {
             current.partnership: self._state(
-                current.partnership, self.knowledge(current.partnership, as_of, known_at)
+                current.partnership,
+                self._cut(current.partnership, as_of, known_at, current),
+                current,
             )
             for current in self.view.partnerships()
         }
@@ -786,7 +799,7 @@ class PactlogService:
         answer: list[dict[str, Any]] = []
         for current in self.view.partnerships():
             slug = current.partnership
-            state = self._state(slug, self.knowledge(slug, as_of, known_at))
+            state = self._state(slug, self._cut(slug, as_of, known_at, current), current)
             rendered = render_disputes(state["dispute"], at)
             for status in ("open", "resolved"):
                 answer += [{"partnership": slug, "status": status, **d} for d in rendered[status]]

@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 .PHONY: install system-packages run test check lint types bench clean
 
 # Debian packages the tests drive: Chromium for the dashboard's browser tests, docker-compose
-# to validate docker-compose.yml. Installed when missing and we may (root); otherwise those
+# to validate docker-compose.yml, nginx (the production front) and wrk (the bench's load). Installed when missing and we may (root); otherwise those
 # tests say they are skipped.
-SYSTEM_PACKAGES := chromium chromium-driver docker-compose
+SYSTEM_PACKAGES := chromium chromium-driver docker-compose nginx wrk
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 system-packages:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v docker-compose >/dev/null; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v docker-compose >/dev/null \
+	    || ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing $(SYSTEM_PACKAGES)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \

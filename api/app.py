@@ -3,7 +3,8 @@
 Config keys (nothing below reads the environment):
 - `DATABASE_URL` (required): `sqlite:///path.db` or `postgresql://…`.
 - `ANONYMOUS_READS` (default False): reads need no token.
-- `ADMIN_TOKEN` (optional): a secret to store as an admin token at start (bootstrap).
+- `ADMIN_TOKEN` (optional): a secret to store as an admin token when the process first
+  reaches the database (bootstrap).
 - `MAX_CONTENT_LENGTH` (default 8 MiB): larger bodies are a 413.
 - `PROJECT_INLINE` (default True): reads project pending events first (one process, SQLite);
   False when a separate projector runs.
@@ -35,7 +36,6 @@ from api.views import (
     tokens,
 )
 from events.fields import SLUG_PATTERN
-from service.tokens import TokenStore
 
 DEFAULTS: dict[str, Any] = {
     "ANONYMOUS_READS": False,
@@ -80,16 +80,5 @@ def create_app(config: Mapping[str, Any]) -> Flask:
         dashboard,
     ):
         app.register_blueprint(module.bp)
-    if app.config["ADMIN_TOKEN"]:
-        _bootstrap_admin(app.config["DATABASE_URL"], str(app.config["ADMIN_TOKEN"]))
+    # Nothing here touches the database: a worker must boot while it is down (see extensions).
     return app
-
-
-def _bootstrap_admin(database_url: str, secret: str) -> None:
-    """Store ADMIN_TOKEN (hashed) as an admin token, once; on a short-lived connection, so that
-    nothing opened here is shared after a fork."""
-    store = TokenStore(database_url)
-    try:
-        store.ensure("admin (ADMIN_TOKEN)", ["admin"], secret)
-    finally:
-        store.close()

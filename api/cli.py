@@ -22,9 +22,10 @@ from werkzeug.serving import run_simple
 from api import extensions
 from api.app import create_app
 from events.errors import DomainError
+from service.config import store_env
 from service.loading import load_jsonl
 from service.pactlog import PactlogService
-from service.projector import run_projector
+from service.projector import projector_env, run_projector
 from service.tokens import SCOPES, UnknownScope
 
 DEFAULT_DATABASE_URL = "sqlite:///var/pactlog.sqlite"
@@ -155,7 +156,9 @@ def project(poll: float) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    env = _service().env
+    # The store's settings, not a service: the projector starts (and waits) while the database
+    # is down, and builds only the connections it uses.
+    env = projector_env(store_env(current_app.config["DATABASE_URL"]))
     click.echo("projecting; Ctrl-C to stop")
     run_projector(env, stop, poll_interval=poll)
 

@@ -40,15 +40,32 @@ def pactlog(app: Flask | None = None) -> PactlogService:
         app,
         "pactlog",
         lambda: PactlogService(
-            config["DATABASE_URL"], project_inline=bool(config.get("PROJECT_INLINE", True))
+            config["DATABASE_URL"],
+            project_inline=bool(config.get("PROJECT_INLINE", True)),
+            process="api",
         ),
     )
 
 
 def tokens(app: Flask | None = None) -> TokenStore:
-    """This process's token store."""
+    """This process's token store, with ADMIN_TOKEN stored (hashed) the first time it is built.
+
+    Built on first use, not when the app is created: a worker that starts while the database
+    is down must still boot (answering 503 until the database is back), or gunicorn's master
+    gives up and exits."""
     app = app or cast(Flask, current_app._get_current_object())  # type: ignore[attr-defined]
-    return _per_process(app, "pactlog.tokens", lambda: TokenStore(app.config["DATABASE_URL"]))
+    return _per_process(app, "pactlog.tokens", lambda: _token_store(app.config))
+
+
+def _token_store(config: Any) -> TokenStore:
+    store = TokenStore(config["DATABASE_URL"], process="api")
+    if config.get("ADMIN_TOKEN"):
+        try:
+            store.ensure("admin (ADMIN_TOKEN)", ["admin"], str(config["ADMIN_TOKEN"]))
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 def close(app: Flask) -> None:

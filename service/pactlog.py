@@ -39,7 +39,7 @@ from events.errors import (
 from events.integrity import GENESIS, chain_hash, content_digest
 from events.rules import Target, apply_correction, check_draft, check_occurred_on
 from service.commit import GroupCommit, Pending
-from service.config import store_env
+from service.config import named, store_env
 from service.projections.entities import render_disputes
 from service.projections.investments import (
     investment_totals,
@@ -174,12 +174,14 @@ def utc_now() -> datetime:
 
 def _racing_schema_creation(build: Callable[[], T], attempts: int = 8) -> T:
     """Build `T`, whose construction creates tables if missing: processes starting together
-    (gunicorn workers, the projector) race on PostgreSQL's catalog, and the loser tries again."""
+    (gunicorn workers, the projector) race on PostgreSQL's catalog, and the loser tries again.
+    A database that cannot be reached at all is not a race: that fails at once (a 503)."""
     for attempt in range(attempts):
         try:
             return build()
-        except (InternalError, IntegrityError, OperationalError, ProgrammingError):
-            if attempt == attempts - 1:
+        except (InternalError, IntegrityError, OperationalError, ProgrammingError) as error:
+            answered = getattr(error.__cause__, "sqlstate", None) is not None
+            if attempt == attempts - 1 or not answered:
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
@@ -195,8 +197,9 @@ class PactlogService:
         clock: Callable[[], datetime] = utc_now,
         policy: TrustPolicy | None = None,
         project_inline: bool = True,
+        process: str = "pactlog",
     ) -> None:
-        self.env = store_env(database_url)
+        self.env = named(store_env(database_url), process)
         self.app = _racing_schema_creation(lambda: PactlogApplication(env=self.env))
         self.view: TimelineView = _racing_schema_creation(lambda: open_view(self.env))
         self.clock = clock

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -21,7 +22,7 @@ from eventsourcing.persistence import (
 from eventsourcing.projection import Projection, ProjectionRunner
 from eventsourcing.utils import Environment
 
-from service.config import is_postgres
+from service.config import is_postgres, named
 from service.store import PactlogApplication, to_recorded
 from service.view import PostgresTimelineView, SQLiteTimelineView, TimelineView
 
@@ -76,38 +77,59 @@ def catch_up(app: PactlogApplication, view: TimelineView, page_size: int = 2000)
         applied += len(events)
 
 
+# The projector's share of the server's connections: its two pools (the log and the view) of
+# one connection plus one for bursts, and the LISTEN connection (see docs/operations.md).
+PROJECTOR_POOLS = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "1"}
+MAX_BACKOFF_SECONDS = 10.0
+
+
+def projector_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` as the projector process uses it: small pools, connections named after it."""
+    return {**named(env, "projector"), **(PROJECTOR_POOLS if is_postgres(env) else {})}
+
+
 def run_projector(env: dict[str, str], stop: threading.Event, poll_interval: float = 1.0) -> None:
-    """Project until `stop` is set: subscribed on PostgreSQL, polling everywhere. A failure
-    (the database restarting, a dropped connection) is logged and the projector starts again:
-    what was projected is tracked, so it resumes where it stopped."""
+    """Project until `stop` is set: subscribed on PostgreSQL, polling everywhere.
+
+    A failure (the database down or restarting, a dropped connection) is logged and the
+    projector starts again after a pause that doubles up to `MAX_BACKOFF_SECONDS`, for as long
+    as it takes: what was projected is tracked, so it resumes where it stopped. A projector
+    started during an outage waits for the database the same way."""
+    pause = poll_interval
     while not stop.is_set():
+        started = time.monotonic()
         try:
             _project(env, stop, poll_interval)
-        except Exception:
-            log.exception("the projector stopped; starting again in %ss", poll_interval)
-            stop.wait(poll_interval)
+        except Exception as error:
+            if time.monotonic() - started > MAX_BACKOFF_SECONDS:
+                pause = poll_interval  # it ran a while: this is a new failure, not the same one
+            log.warning("the projector stopped (%s); starting again in %.1fs", error, pause)
+            log.debug("the projector's failure", exc_info=True)
+            stop.wait(pause)
+            pause = min(pause * 2, MAX_BACKOFF_SECONDS)
 
 
 def _project(env: dict[str, str], stop: threading.Event, poll_interval: float) -> None:
-    app = PactlogApplication(env=env)
-    view = open_view(env)
-    try:
-        if not is_postgres(env):
+    if not is_postgres(env):
+        app = PactlogApplication(env=env)
+        view = open_view(env)
+        try:
             while not stop.is_set():
                 catch_up(app, view)
                 stop.wait(poll_interval)
-            return
-        catch_up(app, view)
-        runner = ProjectionRunner(
-            application_class=PactlogApplication,
-            projection_class=PactlogProjection,
-            view_class=PostgresTimelineView,
-            env=env,
-        )
-        with runner:
-            while not stop.is_set():
-                runner.run_forever(timeout=poll_interval)
-                catch_up(app, view)
-    finally:
-        app.close()
-        view.datastore.close()  # type: ignore[attr-defined]
+        finally:
+            app.close()
+            view.datastore.close()  # type: ignore[attr-defined]
+        return
+    # The polling fallback uses the runner's own application and view: no second pools.
+    runner = ProjectionRunner(
+        application_class=PactlogApplication,
+        projection_class=PactlogProjection,
+        view_class=PostgresTimelineView,
+        env=env,
+    )
+    with runner:
+        catch_up(runner.app, runner.view)
+        while not stop.is_set():
+            runner.run_forever(timeout=poll_interval)
+            catch_up(runner.app, runner.view)

@@ -13,10 +13,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from psycopg.sql import SQL, Identifier
+
+# Well under the size at which one pipelined statement stalls (about 8 MB of parameters).
+INSERT_CHUNK_BYTES = 1024 * 1024
+
+
+def chunked_by_size(events: Sequence[StoredEvent], limit: int) -> list[Sequence[StoredEvent]]:
+    """`events` in order, in runs whose stored states add up to at most `limit` bytes (a run
+    holds at least one event)."""
+    chunks: list[Sequence[StoredEvent]] = []
+    start, size = 0, 0
+    for index, event in enumerate(events):
+        if index > start and size + len(event.state) > limit:
+            chunks.append(events[start:index])
+            start, size = index, 0
+        size += len(event.state)
+    if start < len(events):
+        chunks.append(events[start:])
+    return chunks
 
 
 @dataclass(frozen=True)
@@ -235,20 +253,54 @@ class PostgresIndexedRecorder(IndexedRecorder, PostgresApplicationRecorder):
         for statement in statements:
             self.sql_create_statements.append(SQL(statement).format())  # type: ignore[arg-type]
 
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """The library's insert, one statement per chunk of at most `INSERT_CHUNK_BYTES`.
+
+        One pipelined statement with a parameter of several megabytes never completes (psycopg
+        and the server each wait for the other while the events table is locked), so a large
+        batch goes as several statements in the same transaction: still all or nothing.
+        """
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        chunks = [
+            [
+                self.construct_pg_stored_event(
+                    e.originator_id, e.originator_version, e.topic, e.state
+                )
+                for e in chunk
+            ]
+            for chunk in chunked_by_size(stored_events, INSERT_CHUNK_BYTES)
+        ]
+        curs.executemany(
+            self.insert_events_statement, [(chunk,) for chunk in chunks], returning=True
+        )
+
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        # The cursor holds the results of the lock, the notify and each chunk's insert.
+        notification_ids: list[int] = []
+        while True:
+            if curs.description is not None:
+                notification_ids += [row["notification_id"] for row in curs.fetchall()]
+            if not curs.nextset():
+                break
+        if len(notification_ids) != len(stored_events):
+            raise ProgrammingError(
+                f"inserted {len(stored_events)} events but got {len(notification_ids)} positions"
+            )
         entries: Sequence[IndexEntry] = kwargs.get("pactlog_index", ())
         if entries and notification_ids:
             curs.executemany(
-                f"INSERT INTO {self.index_table} VALUES (%s,%s,%s,%s,%s,%s)",  # type: ignore[arg-type]
+                f"INSERT INTO {self.index_table} VALUES (%s,%s,%s,%s,%s,%s)",
                 self._index_rows(notification_ids, entries),
             )
             keys: Sequence[IdempotencyRecord] = kwargs.get("pactlog_idempotency", ())
             if keys:
                 curs.executemany(
-                    f"INSERT INTO {self.keys_table} VALUES (%s,%s,%s,%s)",  # type: ignore[arg-type]
+                    f"INSERT INTO {self.keys_table} VALUES (%s,%s,%s,%s)",
                     self._key_rows(notification_ids, entries, keys),
                 )
         return notification_ids

@@ -19,7 +19,8 @@ from typing import Any
 
 import psycopg
 
-from service.config import is_postgres, store_env
+from service.config import is_postgres, named, store_env
+from service.postgres import connection_name, statement_timeout_option
 
 SCOPES = ("read", "append", "admin")
 TOKEN_PREFIX = "pl_"
@@ -63,8 +64,8 @@ def _checked(scopes: Iterable[str]) -> tuple[str, ...]:
 class TokenStore:
     """Create, find, list and revoke tokens. Thread-safe; build one per process."""
 
-    def __init__(self, database_url: str) -> None:
-        env = store_env(database_url)
+    def __init__(self, database_url: str, *, process: str = "pactlog") -> None:
+        env = named(store_env(database_url), process)
         self._env = env
         self._lock = threading.Lock()
         self._postgres = is_postgres(env)
@@ -99,6 +100,9 @@ class TokenStore:
                 user=env["POSTGRES_USER"],
                 password=env["POSTGRES_PASSWORD"],
                 autocommit=True,
+                connect_timeout=max(1, round(float(env["POSTGRES_CONNECT_TIMEOUT"]))),
+                options=statement_timeout_option(env),
+                application_name=connection_name(env, "tokens"),
             )
         return sqlite3.connect(
             env["SQLITE_DBNAME"], timeout=30, check_same_thread=False, isolation_level=None

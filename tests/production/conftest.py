@@ -223,7 +223,9 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(database_url: str, workdir: Path, **environment: str) -> Iterator[Stack]:
+def running_stack(
+    database_url: str, workdir: Path, *, projector: bool = True, **environment: str
+) -> Iterator[Stack]:
     """gunicorn (4 workers) and the projector on `database_url`, until the block ends."""
     port = free_port()
     env = {
@@ -243,7 +245,8 @@ def running_stack(database_url: str, workdir: Path, **environment: str) -> Itera
     running = Stack(database_url, workdir, server, env)
     try:
         running.start_gunicorn()
-        running.start_projector()
+        if projector:
+            running.start_projector()
         yield running
     finally:
         running.stop()

@@ -1,69 +1,37 @@
 """`pactlog …`: serve, project, load JSON Lines, replay, verify, status, tokens (Flask's click).
 
-The environment is read here and nowhere below: `DATABASE_URL` (default
-`sqlite:///var/pactlog.sqlite`), `PACTLOG_ADMIN_TOKEN`, `PACTLOG_ANONYMOUS_READS` (default on
-for `serve`), `PACTLOG_MAX_CONTENT_LENGTH`, `PACTLOG_PROJECT_INLINE` (default on).
+The environment is read by `api.settings.Settings.from_env` (anonymous reads on by default for
+`serve`) and nowhere below.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask import Flask
+from flask.cli import FlaskGroup, ScriptInfo
 from werkzeug.serving import run_simple
 
-from api import extensions
 from api.app import create_app
+from api.services import services
+from api.settings import Settings
 from events.errors import DomainError
 from service.config import store_env
 from service.loading import load_jsonl
 from service.pactlog import PactlogService
+from service.projections.policy import service_policy
 from service.projector import projector_env, run_projector
 from service.tokens import SCOPES, UnknownScope
 
-DEFAULT_DATABASE_URL = "sqlite:///var/pactlog.sqlite"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "openai-microsoft.jsonl"
 
 
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
-
-def config_from_env(*, anonymous_reads: bool = True) -> dict[str, Any]:
-    """The app's config from the environment; `anonymous_reads` is the default of
-    `PACTLOG_ANONYMOUS_READS` (on for `pactlog serve`, off under a WSGI server)."""
-    config: dict[str, Any] = {
-        "DATABASE_URL": os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        "ADMIN_TOKEN": os.environ.get("PACTLOG_ADMIN_TOKEN") or None,
-        "ANONYMOUS_READS": _flag("PACTLOG_ANONYMOUS_READS", anonymous_reads),
-        "PROJECT_INLINE": _flag("PACTLOG_PROJECT_INLINE", True),
-    }
-    if os.environ.get("PACTLOG_MAX_CONTENT_LENGTH"):
-        config["MAX_CONTENT_LENGTH"] = int(os.environ["PACTLOG_MAX_CONTENT_LENGTH"])
-    for name, kind in (
-        ("STREAM_MAX_SECONDS", float),
-        ("STREAM_HEARTBEAT_SECONDS", float),
-        ("STREAM_POLL_SECONDS", float),
-        ("STREAM_RETRY_MS", int),
-        ("STREAM_MAX_CLIENTS", int),
-    ):
-        if os.environ.get(f"PACTLOG_{name}"):
-            config[name] = kind(os.environ[f"PACTLOG_{name}"])
-    return config
-
-
 def _app() -> Flask:
-    return create_app(config_from_env())
+    return create_app(Settings.from_env())
 
 
 cli = FlaskGroup(
@@ -82,7 +50,7 @@ def main() -> None:
 
 
 def _service() -> PactlogService:
-    return extensions.pactlog(current_app._get_current_object())  # type: ignore[attr-defined]
+    return services().pactlog
 
 
 # --- serve ---------------------------------------------------------------------------------
@@ -99,21 +67,21 @@ def _service() -> PactlogService:
 )
 def serve(host: str, port: int, examples: bool) -> None:
     """Serve the API (Werkzeug, threaded). Use gunicorn in production."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     service = _service()
     if examples and service.last_position() == 0 and EXAMPLE.exists():
         added, _ = _load(service, EXAMPLE)
         click.echo(f"loaded {added} example events from {EXAMPLE.name}")
-    _announce_admin(app)
+    _announce_admin()
     click.echo(f"pactlog on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-def _announce_admin(app: Flask) -> None:
-    if app.config.get("ADMIN_TOKEN"):
+def _announce_admin() -> None:
+    if services().settings.admin_token:
         click.echo("admin token: the one in PACTLOG_ADMIN_TOKEN")
         return
-    store = extensions.tokens(app)
+    store = services().tokens
     if any("admin" in t.scopes and t.revoked_at is None for t in store.list()):
         click.echo("an admin token exists; `pactlog token create --scope admin` makes another")
         return
@@ -158,9 +126,9 @@ def project(poll: float) -> None:
         signal.signal(signum, lambda *_: stop.set())
     # The store's settings, not a service: the projector starts (and waits) while the database
     # is down, and builds only the connections it uses.
-    env = projector_env(store_env(current_app.config["DATABASE_URL"]))
+    env = projector_env(store_env(services().settings.database_url))
     click.echo("projecting; Ctrl-C to stop")
-    run_projector(env, stop, poll_interval=poll)
+    run_projector(env, service_policy(), stop, poll_interval=poll)
 
 
 @cli.command()
@@ -181,7 +149,7 @@ def status(max_lag: int | None) -> None:
 def verify(slugs: tuple[str, ...]) -> None:
     """Recompute the hash chains (all partnerships, or those named); exit 1 if any breaks."""
     service = _service()
-    chosen = slugs or tuple(p["slug"] for p in service.partnerships())
+    chosen = slugs or tuple(p.slug for p in service.partnerships())
     broken = 0
     for slug in chosen:
         try:
@@ -218,7 +186,7 @@ def token() -> None:
 def token_create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a token and print its secret (shown once)."""
     try:
-        issued = extensions.tokens().create(name, scopes)
+        issued = services().tokens.create(name, scopes)
     except UnknownScope as error:
         raise click.BadParameter(str(error)) from None
     click.echo(f"id {issued.token.id}  scopes {' '.join(issued.token.scopes)}")
@@ -228,7 +196,7 @@ def token_create(name: str, scopes: tuple[str, ...]) -> None:
 @token.command("list")
 def token_list() -> None:
     """List tokens (never their secrets)."""
-    for t in extensions.tokens().list():
+    for t in services().tokens.list():
         state = f"revoked {t.revoked_at}" if t.revoked_at else "live"
         click.echo(f"{t.id}  {t.name}  [{' '.join(t.scopes)}]  created {t.created_at}  {state}")
 
@@ -237,6 +205,6 @@ def token_list() -> None:
 @click.argument("token_id")
 def token_revoke(token_id: str) -> None:
     """Revoke a token by its id."""
-    if not extensions.tokens().revoke(token_id):
+    if not services().tokens.revoke(token_id):
         raise click.ClickException(f"no live token {token_id}")
     click.echo(f"revoked {token_id}")

@@ -2,19 +2,20 @@
 
 A `Problem` names what went wrong and, where a field is to blame, which one (`errors`, each with
 the dotted `field`, a JSON `pointer` and a `detail`). Domain errors from `events.errors` map to
-statuses here; Werkzeug's HTTP errors (404 route, 405, 413, …) become problems too; a store that
-cannot be reached (`service.availability.STORE_ERRORS`) is a 503 with `Retry-After`; anything
-unexpected is a 500 that reveals nothing.
+statuses here through one table (`PROBLEMS`), and so do the service's own (`service.errors`: a store
+that cannot be reached is a 503 with `Retry-After`); Werkzeug's HTTP errors (404 route, 405, 413,
+…) become problems too; anything unexpected is a 500 that reveals nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
+from api.services import settings
 from events.errors import (
     Conflict,
     DomainError,
@@ -27,7 +28,7 @@ from events.errors import (
     RuleViolated,
     StaleVersion,
 )
-from service.availability import STORE_ERRORS
+from service.errors import ServiceError, StoreUnavailable, TooManyPoints
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -124,57 +125,65 @@ def invalid(messages: Any, detail: str | None = None, prefix: str = "") -> Probl
     return Problem("invalid-input", detail or f"Invalid: {names}.", errors=errors)
 
 
-def from_domain(error: DomainError) -> Problem:
-    """The status and problem type of each domain error."""
-    if isinstance(error, InvalidEvent):
-        return invalid(error.messages)
-    if isinstance(error, RuleViolated):
-        return Problem(
-            "rule-violated",
-            error.message,
-            errors=[
-                {
-                    "field": error.field,
-                    "pointer": "/" + error.field.replace(".", "/"),
-                    "detail": error.message,
-                }
-            ],
-        )
-    if isinstance(error, PartnershipNotFound):
-        return Problem("partnership-not-found", str(error), partnership=error.slug)
-    if isinstance(error, EventNotFound):
-        return Problem("event-not-found", str(error), event_id=error.event_id)
-    if isinstance(error, PartnershipExists):
-        return Problem(
-            "partnership-exists",
-            str(error),
-            errors=[{"field": "slug", "pointer": "/slug", "detail": str(error)}],
-            partnership=error.slug,
-        )
-    if isinstance(error, StaleVersion):
-        return Problem(
-            "stale-version",
-            str(error),
-            errors=[{"field": "If-Match", "pointer": "", "detail": str(error)}],
-            expected_version=error.expected,
-            current_version=error.actual,
-        )
-    if isinstance(error, DuplicateEventId):
-        return Problem(
-            "duplicate-event-id",
-            str(error),
-            errors=[{"field": "id", "pointer": "/id", "detail": str(error)}],
-            event_id=error.event_id,
-        )
-    if isinstance(error, IdempotencyKeyReused):
-        return Problem(
-            "idempotency-key-reused",
-            str(error),
-            errors=[{"field": "Idempotency-Key", "pointer": "", "detail": str(error)}],
-        )
-    if isinstance(error, Conflict):
-        return Problem("conflict", str(error), headers={"Retry-After": "1"})
-    return Problem("invalid-input", str(error))
+def _field_problem(kind: str, field: str, pointer: str, error: Exception, **extra: Any) -> Problem:
+    detail = str(error)
+    return Problem(
+        kind, detail, errors=[{"field": field, "pointer": pointer, "detail": detail}], **extra
+    )
+
+
+def _rule_violated(error: RuleViolated) -> Problem:
+    pointer = "/" + error.field.replace(".", "/")
+    return Problem(
+        "rule-violated",
+        error.message,
+        errors=[{"field": error.field, "pointer": pointer, "detail": error.message}],
+    )
+
+
+def _store_unavailable(error: StoreUnavailable) -> Problem:
+    current_app.logger.warning(
+        "store unavailable on %s %s: %s", request.method, request.path, error.__cause__ or error
+    )
+    return Problem(
+        "store-unavailable",
+        "The event store cannot be reached; retry with the same Idempotency-Key.",
+        headers={"Retry-After": "1"},
+    )
+
+
+# Every error of the domain (`events.errors`) and of the service (`service.errors`), class by
+# class, with the problem it answers. A class missing here fails a test (tests/api/test_errors).
+PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
+    InvalidEvent: lambda e: invalid(e.messages),
+    RuleViolated: _rule_violated,
+    PartnershipNotFound: lambda e: Problem("partnership-not-found", str(e), partnership=e.slug),
+    EventNotFound: lambda e: Problem("event-not-found", str(e), event_id=e.event_id),
+    PartnershipExists: lambda e: _field_problem(
+        "partnership-exists", "slug", "/slug", e, partnership=e.slug
+    ),
+    StaleVersion: lambda e: _field_problem(
+        "stale-version", "If-Match", "", e, expected_version=e.expected, current_version=e.actual
+    ),
+    DuplicateEventId: lambda e: _field_problem(
+        "duplicate-event-id", "id", "/id", e, event_id=e.event_id
+    ),
+    IdempotencyKeyReused: lambda e: _field_problem(
+        "idempotency-key-reused", "Idempotency-Key", "", e
+    ),
+    Conflict: lambda e: Problem("conflict", str(e), headers={"Retry-After": "1"}),
+    StoreUnavailable: _store_unavailable,
+    TooManyPoints: lambda e: invalid({e.field: [str(e)]}),
+}
+
+
+def from_error(error: DomainError | ServiceError) -> Problem:
+    """The problem a domain or service error answers: its class's entry in `PROBLEMS`."""
+    answer = PROBLEMS.get(type(error))
+    if answer is None:  # a class left out of the table (a test guards against it)
+        current_app.logger.error("%s is not in api.errors.PROBLEMS", type(error).__name__)
+        return Problem("internal-error", "Something went wrong on our side.")
+    return answer(error)
 
 
 _HTTP_KINDS = {
@@ -193,7 +202,7 @@ def from_http(error: HTTPException) -> Problem:
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     detail = error.description
     if status == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        limit = settings().max_content_length
         detail = f"The body is over the limit of {limit} bytes."
     return Problem(kind, detail, status=status, title=error.name, headers=headers)
 
@@ -207,24 +216,15 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Response:
-        return from_domain(error).response()
+        return from_error(error).response()
+
+    @app.errorhandler(ServiceError)
+    def _service(error: ServiceError) -> Response:
+        return from_error(error).response()
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         return from_http(error).response()
-
-    def _store_unavailable(error: Exception) -> Response:
-        current_app.logger.warning(
-            "store unavailable on %s %s: %s", request.method, request.path, error
-        )
-        return Problem(
-            "store-unavailable",
-            "The event store cannot be reached; retry with the same Idempotency-Key.",
-            headers={"Retry-After": "1"},
-        ).response()
-
-    for store_error in STORE_ERRORS:
-        app.register_error_handler(store_error, _store_unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

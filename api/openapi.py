@@ -12,6 +12,7 @@ from flask import Flask
 
 from api.errors import PROBLEM_JSON, PROBLEM_TYPES
 from api.schemas import Instant, PeriodBound, ProblemOut
+from api.services import services
 from api.web import Operation
 from events.fields import Amount, PartialDateField
 
@@ -45,7 +46,7 @@ def build_spec(app: Flask) -> dict[str, Any]:
     plugin.map_to_openapi_type(Instant, "string", None)  # type: ignore[no-untyped-call]
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=ProblemOut)
-    anonymous_reads = bool(app.config.get("ANONYMOUS_READS"))
+    anonymous_reads = services(app).settings.anonymous_reads
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions.get(rule.endpoint)
         declared: Operation | None = getattr(view, "operation", None)

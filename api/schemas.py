@@ -16,6 +16,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    post_load,
     validate,
     validates_schema,
 )
@@ -118,6 +119,16 @@ class Strict(Schema):
         unknown = RAISE
 
 
+class DateRange(Strict):
+    """A query with `from` and `to` (`from_`, `to`): `from` may not be after `to`."""
+
+    @validates_schema
+    def _ordered(self, values: dict[str, Any], **kwargs: Any) -> None:
+        start, end = values.get("from_"), values.get("to")
+        if start and end and start > end:
+            raise ValidationError("`from` is after `to`.", "from")
+
+
 class ReadQuery(Strict):
     min_position = _min_position()
 
@@ -127,7 +138,7 @@ class KnowledgeQuery(ReadQuery):
     known_at = _known_at()
 
 
-class TimelineQuery(KnowledgeQuery):
+class TimelineQuery(KnowledgeQuery, DateRange):
     type = fields.String(
         load_default=None,
         metadata={"description": "Only these types, comma-separated: InvestmentMade,DisputeOpened"},
@@ -164,32 +175,21 @@ class TimelineQuery(KnowledgeQuery):
         if unknown:
             raise ValidationError(f"Unknown type(s): {', '.join(unknown)}.", "type")
 
-    @validates_schema
-    def _ordered(self, values: dict[str, Any], **kwargs: Any) -> None:
-        start, end = values.get("from_"), values.get("to")
-        if start and end and start > end:
-            raise ValidationError("`from` is after `to`.", "from")
+    @post_load
+    def _type_list(self, values: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {**values, "type": _types(values.get("type"))}
 
 
 def _types(text: str | None) -> list[str]:
     return [t.strip() for t in (text or "").split(",") if t.strip()]
 
 
-def types_of(text: str | None) -> list[str]:
-    return _types(text)
-
-
-class DiffQuery(ReadQuery):
+class DiffQuery(ReadQuery, DateRange):
     from_ = PeriodBound(
         data_key="from", required=True, metadata={"description": "The earlier date."}
     )
     to = PeriodBound(required=True, metadata={"description": "The later date."})
     known_at = _known_at()
-
-    @validates_schema
-    def _ordered(self, values: dict[str, Any], **kwargs: Any) -> None:
-        if values.get("from_") and values.get("to") and values["from_"] > values["to"]:
-            raise ValidationError("`from` is after `to`.", "from")
 
 
 class DisputesQuery(KnowledgeQuery):
@@ -277,7 +277,7 @@ class Answer(Schema):
         unknown = EXCLUDE
 
 
-class Knowledge(Answer):
+class Cited(Answer):
     """Which cut of the log an answer reflects, so a reader can cite it."""
 
     position = fields.Integer(
@@ -287,7 +287,7 @@ class Knowledge(Answer):
     known_at = fields.DateTime(allow_none=True, required=True)
 
 
-class StreamKnowledge(Knowledge):
+class StreamKnowledge(Cited):
     partnership = fields.String(required=True)
     version = fields.Integer(
         required=True, metadata={"description": "The stream version this answer reflects."}
@@ -419,13 +419,13 @@ class VerificationOut(Answer):
     )
 
 
-class InvestmentsOut(Knowledge):
+class InvestmentsOut(Cited):
     by_investor = fields.List(fields.Dict(), required=True)
     totals = fields.Dict(required=True)
     by_partnership = fields.Dict(required=True)
 
 
-class DisputesOut(Knowledge):
+class DisputesOut(Cited):
     disputes = fields.List(fields.Dict(), required=True)
 
 

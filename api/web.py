@@ -12,8 +12,8 @@ from typing import Any
 from flask import Response, current_app, g, json, request
 from marshmallow import Schema, ValidationError
 
-from api import extensions
 from api.errors import Problem, invalid
+from api.services import pactlog, settings, tokens
 from service.tokens import Token
 
 View = Callable[..., Any]
@@ -146,7 +146,7 @@ def authorize(scope: str | None) -> None:
         return
     given = request.headers.get("Authorization")
     if given is None:
-        if scope == "read" and current_app.config.get("ANONYMOUS_READS"):
+        if scope == "read" and settings().anonymous_reads:
             return
         raise Problem(
             "unauthorized",
@@ -177,7 +177,7 @@ def authorize(scope: str | None) -> None:
 
 
 def _authenticate(secret: str) -> Token | None:
-    return extensions.tokens().authenticate(secret)
+    return tokens().authenticate(secret)
 
 
 # --- reading your own write ----------------------------------------------------------------
@@ -187,13 +187,13 @@ def wait_for(position: int | None) -> None:
     """Until the read side reflects `position`: 422 past the end of the log, 503 on time-out."""
     if not position:
         return
-    service = extensions.pactlog()
+    service = pactlog()
     if position > service.last_position():
         raise invalid(
             {"min_position": [f"The log ends at {service.last_position()}."]},
             "min_position is beyond the end of the log.",
         )
-    if not service.wait_for(position, timeout=float(current_app.config["READ_WAIT_SECONDS"])):
+    if not service.wait_for(position, timeout=settings().read_wait_seconds):
         raise Problem(
             "not-ready",
             f"The read side has not reached position {position} yet.",

@@ -6,18 +6,11 @@ service (pools, caches) is built lazily inside that worker.
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 from api.app import create_app
-from api.cli import config_from_env
+from api.settings import Settings
 
 
 def create() -> Flask:
-    config = config_from_env(anonymous_reads=False)
-    # Each open /v1/stream holds one of the worker's threads (for at most STREAM_MAX_SECONDS):
-    # keep some threads for ordinary requests.
-    threads = int(os.environ.get("PACTLOG_THREADS", "32"))
-    config.setdefault("STREAM_MAX_CLIENTS", max(1, threads - 8))
-    return create_app(config)
+    return create_app(Settings.for_server())

@@ -39,7 +39,7 @@ def store_env(database_url: str) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
-            "APPLICATION_RECORDER_TOPIC": "service.recorders:SQLiteIndexedRecorder",
+            "APPLICATION_RECORDER_TOPIC": "service.write.recorders:SQLiteIndexedRecorder",
         }
     if url.scheme in ("postgres", "postgresql", "postgresql+psycopg"):
         query = parse_qs(url.query)
@@ -65,7 +65,7 @@ def store_env(database_url: str) -> dict[str, str]:
                 if "application_name" in query
                 else {}
             ),
-            "APPLICATION_RECORDER_TOPIC": "service.recorders:PostgresIndexedRecorder",
+            "APPLICATION_RECORDER_TOPIC": "service.write.recorders:PostgresIndexedRecorder",
         }
     raise UnsupportedDatabaseUrl(f"unsupported DATABASE_URL scheme {url.scheme!r}")
 

@@ -14,36 +14,18 @@ import threading
 import time
 from typing import Any
 
-from eventsourcing.persistence import (
-    InfrastructureFactory,
-    IntegrityError,
-    Tracking,
-)
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection, ProjectionRunner
-from eventsourcing.utils import Environment
 
 from service.config import is_postgres, named
-from service.store import PactlogApplication, to_recorded
-from service.view import PostgresTimelineView, SQLiteTimelineView, TimelineView
+from service.projections.policy import TrustPolicy
+from service.view import VIEW_NAME, TimelineView, open_view, view_class
+from service.write.store import PactlogApplication, to_recorded
 
 log = logging.getLogger(__name__)
 
-VIEW_NAME = "PactlogView"
 
-
-def view_class(env: dict[str, str]) -> type[TimelineView]:
-    return PostgresTimelineView if is_postgres(env) else SQLiteTimelineView
-
-
-def open_view(env: dict[str, str]) -> TimelineView:
-    """The view on the store `env` describes (its tables created if missing)."""
-    factory = InfrastructureFactory.construct(Environment(VIEW_NAME, env))
-    view = factory.tracking_recorder(view_class(env))  # type: ignore[arg-type]
-    assert isinstance(view, TimelineView)
-    return view
-
-
-class PactlogProjection(Projection[Any]):
+class PactlogProjection(Projection[TimelineView]):
     """The projection the library's runner drives, one event at a time."""
 
     name = VIEW_NAME
@@ -62,7 +44,7 @@ def catch_up(app: PactlogApplication, view: TimelineView, page_size: int = 2000)
     """Apply every event the view has not seen; return how many were applied."""
     applied = 0
     while True:
-        after = view.max_tracking_id(app.name)  # type: ignore[attr-defined]
+        after = view.max_tracking_id(app.name)
         notifications = app.recorder.select_notifications(
             start=after, limit=page_size, inclusive_of_start=after is None
         )
@@ -88,18 +70,21 @@ def projector_env(env: dict[str, str]) -> dict[str, str]:
     return {**named(env, "projector"), **(PROJECTOR_POOLS if is_postgres(env) else {})}
 
 
-def run_projector(env: dict[str, str], stop: threading.Event, poll_interval: float = 1.0) -> None:
+def run_projector(
+    env: dict[str, str], policy: TrustPolicy, stop: threading.Event, poll_interval: float = 1.0
+) -> None:
     """Project until `stop` is set: subscribed on PostgreSQL, polling everywhere.
 
     A failure (the database down or restarting, a dropped connection) is logged and the
     projector starts again after a pause that doubles up to `MAX_BACKOFF_SECONDS`, for as long
     as it takes: what was projected is tracked, so it resumes where it stopped. A projector
-    started during an outage waits for the database the same way."""
+    started during an outage waits for the database the same way. The view folds with `policy`
+    (`service.projections.policy.service_policy`: the same as the API's)."""
     pause = poll_interval
     while not stop.is_set():
         started = time.monotonic()
         try:
-            _project(env, stop, poll_interval)
+            _project(env, policy, stop, poll_interval)
         except Exception as error:
             if time.monotonic() - started > MAX_BACKOFF_SECONDS:
                 pause = poll_interval  # it ran a while: this is a new failure, not the same one
@@ -109,23 +94,25 @@ def run_projector(env: dict[str, str], stop: threading.Event, poll_interval: flo
             pause = min(pause * 2, MAX_BACKOFF_SECONDS)
 
 
-def _project(env: dict[str, str], stop: threading.Event, poll_interval: float) -> None:
+def _project(
+    env: dict[str, str], policy: TrustPolicy, stop: threading.Event, poll_interval: float
+) -> None:
     if not is_postgres(env):
         app = PactlogApplication(env=env)
-        view = open_view(env)
+        view = open_view(env, policy)
         try:
             while not stop.is_set():
                 catch_up(app, view)
                 stop.wait(poll_interval)
         finally:
             app.close()
-            view.datastore.close()  # type: ignore[attr-defined]
+            view.close()
         return
     # The polling fallback uses the runner's own application and view: no second pools.
     runner = ProjectionRunner(
         application_class=PactlogApplication,
         projection_class=PactlogProjection,
-        view_class=PostgresTimelineView,
+        view_class=view_class(env, policy),
         env=env,
     )
     with runner:

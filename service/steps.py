@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from enum import StrEnum
 
+from service.errors import TooManyPoints
+
 
 class Step(StrEnum):
     DAY = "day"
@@ -16,9 +18,7 @@ class Step(StrEnum):
 
 MAX_POINTS = 5000
 
-
-class TooManyPoints(ValueError):
-    """A series asked for more points than one answer may hold."""
+__all__ = ["MAX_POINTS", "Step", "TooManyPoints", "steps"]
 
 
 def _add_months(day: date, months: int) -> date:

@@ -11,7 +11,8 @@ from flask import request, url_for
 
 from api.errors import Problem, invalid
 from api.web import Header
-from service.pactlog import Appended, Knowledge
+from service.read.answers import Knowledge
+from service.write.requests import Appended
 
 IF_MATCH = Header(
     "If-Match",

@@ -21,13 +21,14 @@ from flask import (
 )
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from api import extensions
 from api.errors import Problem
 from api.schemas import Instant, PeriodBound
-from api.views.series import headline_series, pick, window
+from api.services import pactlog
 from api.web import authorize, operation
 from events.fields import Slug
 from service.pactlog import PactlogService
+from service.read.answers import Knowledge, NotYetCounted
+from service.read.series import pick
 from service.steps import Step
 
 bp = Blueprint("dashboard", __name__, template_folder="../templates")
@@ -67,9 +68,9 @@ def page() -> Response:
     except ValidationError as error:
         errors = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
         args = PageQuery().load({k: v for k, v in given.items() if k not in errors})
-    service = extensions.pactlog()
+    service = pactlog()
     partnerships = service.partnerships()
-    slugs = [p["slug"] for p in partnerships]
+    slugs = [p.slug for p in partnerships]
     slug = args["partnership"] if args["partnership"] in slugs else None
     if slug is None and args["partnership"]:
         errors["partnership"] = [f"No partnership {args['partnership']!r}."]
@@ -142,8 +143,8 @@ class View:
     as_of: date | None
     known_at: datetime | None
     state: dict[str, Any]
-    knowledge: Any
-    not_yet_counted: list[dict[str, Any]]
+    knowledge: Knowledge
+    not_yet_counted: list[NotYetCounted]
     events: list[dict[str, Any]]
     more_events: bool
     step: Step
@@ -171,11 +172,12 @@ def build_view(
     service: PactlogService, slug: str, as_of: date | None, known_at: datetime | None
 ) -> View:
     answer = service.state(slug, as_of, known_at)
-    first_day, today = window(service, slug, None, None, None, known_at)
-    start, end = window(service, slug, None, None, as_of, known_at)
+    whole = service.window(slug, known_at=known_at)
+    shown = service.window(slug, as_of=as_of, known_at=known_at)
+    start, end = shown.start, shown.end
     step = auto_step(start, end)
-    _, rows = headline_series(service, slug, start, end, step, known_at)
-    _, events, cursor = service.timeline(slug, as_of=as_of, known_at=known_at, limit=TIMELINE_LIMIT)
+    rows = service.headlines(slug, start, end, step, known_at).points
+    page = service.timeline(slug, as_of=as_of, known_at=known_at, limit=TIMELINE_LIMIT)
     query: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), "step": step.value}
     if known_at is not None:
         query["known_at"] = known_at.isoformat()
@@ -186,12 +188,12 @@ def build_view(
         state=answer.state,
         knowledge=answer.knowledge,
         not_yet_counted=answer.not_yet_counted,
-        events=events,
-        more_events=cursor is not None,
+        events=page.events,
+        more_events=page.cursor is not None,
         step=step,
         start=start,
         end=end,
-        first_day=min(first_day, today),
+        first_day=min(whole.start, whole.end),
         last_position=service.last_position(),
         series_url=url_for("series.series", slug=slug, metric="trust", **query),
     )

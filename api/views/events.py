@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint
 
 from api.errors import invalid
-from api.extensions import pactlog
 from api.schemas import AppendedOut, EventBatch, EventDetail, ReadQuery, TimelinePage, TimelineQuery
+from api.services import pactlog
 from api.views._common import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -22,7 +22,7 @@ from api.views._common import (
 from api.web import header, json_body, operation
 from events.envelope import EventDraft, EventInputSchema, parse_event
 from events.errors import InvalidEvent
-from service.pactlog import Knowledge
+from service.read.answers import Knowledge
 
 bp = Blueprint("events", __name__, url_prefix="/v1/partnerships/<slug:slug>/events")
 
@@ -53,17 +53,17 @@ def append(slug: str) -> Any:
 @operation(query=TimelineQuery, response=TimelinePage, errors=(404, 422))
 def timeline(slug: str, args: dict[str, Any]) -> Any:
     """The timeline in valid-time order: filter by type, dates and confidence; page by cursor."""
-    knowledge, events, cursor = pactlog().timeline(
-        slug, as_of=args["as_of"], known_at=args["known_at"], types=_types(args["type"]),
+    page = pactlog().timeline(
+        slug, as_of=args["as_of"], known_at=args["known_at"], types=args["type"],
         start=args["from_"], end=args["to"], min_confidence=args["confidence"],
         after=decode_cursor(args["cursor"]), limit=args["limit"],
     )  # fmt: skip
-    next_cursor = encode_cursor(cursor)
+    next_cursor = encode_cursor(page.cursor)
     return {
-        **knows(slug, knowledge),
-        "events": events,
+        **knows(slug, page.knowledge),
+        "events": page.events,
         "next_cursor": next_cursor,
-        "next": _next_page(knowledge, args, next_cursor),
+        "next": _next_page(page.knowledge, args, next_cursor),
     }
 
 
@@ -84,19 +84,14 @@ def _next_page(knowledge: Knowledge, args: dict[str, Any], cursor: str | None) -
 @operation(query=ReadQuery, response=EventDetail, errors=(404,))
 def event(slug: str, event_id: str, args: dict[str, Any]) -> Any:
     """One event as recorded, the corrections and retractions aimed at it, and how it reads now."""
-    knowledge = pactlog().knowledge(slug, None, None)
     found = pactlog().event(slug, event_id)
     return {
-        **knows(slug, knowledge),
-        "event": found["event"].to_dict(),
-        "amendments": [a.to_dict() for a in found["amendments"]],
-        "retracted": found["retracted"],
-        "current": found["current"],
+        **knows(slug, found.knowledge),
+        "event": found.event.to_dict(),
+        "amendments": [a.to_dict() for a in found.amendments],
+        "retracted": found.retracted,
+        "current": found.current,
     }
-
-
-def _types(text: str | None) -> list[str]:
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
 
 
 def _drafts(payload: Any, slug: str) -> list[EventDraft]:

@@ -7,8 +7,8 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from api.errors import Problem
-from api.extensions import pactlog
 from api.schemas import Health
+from api.services import pactlog, settings
 from api.web import operation
 
 bp = Blueprint("health", __name__)
@@ -28,9 +28,7 @@ def readyz() -> Any:
     try:
         service = pactlog()
         position = service.last_position()
-        caught_up = service.wait_for(
-            position, timeout=float(current_app.config["READY_WAIT_SECONDS"])
-        )
+        caught_up = service.wait_for(position, timeout=settings().ready_wait_seconds)
     except Exception as error:  # the store is unreachable: not ready, whatever the reason
         current_app.logger.warning("not ready: %s", error)
         raise Problem("not-ready", "The event store is not reachable.") from None

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, url_for
 
-from api.extensions import pactlog
 from api.schemas import LogPage, LogQuery
+from api.services import pactlog
 from api.web import operation
 from events.envelope import RecordedEvent
 

@@ -3,7 +3,6 @@ partnership's headline figures."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from api import extensions
+from api.services import services
 from api.web import operation
 
 bp = Blueprint("metrics", __name__)
@@ -42,13 +41,13 @@ class _DomainCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("pactlog_store_up", "1 if the event store answered this scrape.")
-        watch = self.app.extensions.get("pactlog.logwatch")
-        if watch is not None and self.app.extensions.get("pactlog.logwatch.pid") == os.getpid():
+        watch = services(self.app).existing_watch()
+        if watch is not None:
             yield GaugeMetricFamily(
                 "pactlog_streams_open", "Open /v1/stream responses here.", value=watch.streams
             )
         try:
-            service = extensions.pactlog(self.app)
+            service = services(self.app).pactlog
             status = service.status()
             partnerships = service.partnerships()
         except Exception as error:
@@ -85,13 +84,13 @@ class _DomainCollector(Collector):
             labels=["partnership", "currency", "status"],
         )
         for p in partnerships:
-            slug = p["slug"]
-            if p["trust"] is not None:
-                trust.add_metric([slug], float(p["trust"]))
-            disputes.add_metric([slug], p["open_disputes"])
-            risks.add_metric([slug], p["open_risks"])
-            events.add_metric([slug], p["events"])
-            for currency, sums in p["invested"].items():
+            slug = p.slug
+            if p.trust is not None:
+                trust.add_metric([slug], float(p.trust))
+            disputes.add_metric([slug], p.open_disputes)
+            risks.add_metric([slug], p.open_risks)
+            events.add_metric([slug], p.events)
+            for currency, sums in p.invested.items():
                 for kind in ("committed", "paid"):
                     invested.add_metric([slug, currency, kind], float(sums[kind]))
         yield from (trust, disputes, risks, events, invested)

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, url_for
 
 from api.errors import invalid
-from api.extensions import pactlog
 from api.schemas import (
     AppendedOut,
     CreatePartnership,
@@ -22,6 +21,7 @@ from api.schemas import (
     TrustOut,
     VerificationOut,
 )
+from api.services import pactlog
 from api.views._common import IDEMPOTENCY_KEY, appended, knows
 from api.web import header, operation
 from events.envelope import EventDraft, parse_event
@@ -54,7 +54,7 @@ def list_(args: dict[str, Any]) -> Any:
     """Every partnership, with its headline state now."""
     partnerships = pactlog().partnerships()
     return {
-        "position": max((p["position"] for p in partnerships), default=0),
+        "position": max((p.position for p in partnerships), default=0),
         "partnerships": partnerships,
     }
 
@@ -76,7 +76,11 @@ def state(slug: str, args: dict[str, Any]) -> Any:
 def trust(slug: str, args: dict[str, Any]) -> Any:
     """The trust score and every contribution that makes it."""
     answer = pactlog().trust(slug, args["as_of"], args["known_at"])
-    return {**knows(slug, answer["knowledge"]), **answer}
+    return {
+        **knows(slug, answer.knowledge),
+        "trust": answer.trust,
+        "contributions": answer.contributions,
+    }
 
 
 @bp.get("/<slug:slug>/diff")
@@ -85,14 +89,14 @@ def diff(slug: str, args: dict[str, Any]) -> Any:
     """What changed between two dates (`from`, `to`), and the events that explain it."""
     answer = pactlog().diff(slug, args["from_"], args["to"], args["known_at"])
     return {
-        **knows(slug, answer["knowledge"]),
-        "as_of": args["to"],
-        "from_": args["from_"],
-        "to": args["to"],
-        "before": answer["from"],
-        "after": answer["to"],
-        "trust_change": answer["trust_change"],
-        "events": answer["events"],
+        **knows(slug, answer.knowledge),
+        "as_of": answer.end,
+        "from_": answer.start,
+        "to": answer.end,
+        "before": answer.before,
+        "after": answer.after,
+        "trust_change": answer.trust_change,
+        "events": answer.events,
     }
 
 

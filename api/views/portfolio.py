@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from api.extensions import pactlog
 from api.schemas import DisputesOut, DisputesQuery, InvestmentsOut, KnowledgeQuery
+from api.services import pactlog
 from api.web import operation
 
 bp = Blueprint("portfolio", __name__, url_prefix="/v1")
@@ -18,8 +18,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/v1")
 def investments(args: dict[str, Any]) -> Any:
     """Investments per investor and currency, across partnerships and per partnership."""
     _fresh()
-    answer = pactlog().investments(args["as_of"], args["known_at"])
-    return {**_knows(args), **answer}
+    return pactlog().investments(args["as_of"], args["known_at"])
 
 
 @bp.get("/disputes")
@@ -27,20 +26,17 @@ def investments(args: dict[str, Any]) -> Any:
 def disputes(args: dict[str, Any]) -> Any:
     """Disputes across partnerships, open and resolved; filter by `status`, `partnership`."""
     _fresh()
-    found = pactlog().disputes(args["as_of"], args["known_at"])
+    answer = pactlog().disputes(args["as_of"], args["known_at"])
     chosen = [
-        d
-        for d in found
-        if args["status"] in (None, d["status"]) and args["partnership"] in (None, d["partnership"])
+        d.to_dict()
+        for d in answer.disputes
+        if args["status"] in (None, d.status) and args["partnership"] in (None, d.partnership)
     ]
-    return {**_knows(args), "disputes": chosen}
-
-
-def _knows(args: dict[str, Any]) -> dict[str, Any]:
     return {
-        "position": pactlog().projected_position(),
-        "as_of": args["as_of"],
-        "known_at": args["known_at"],
+        "position": answer.position,
+        "as_of": answer.as_of,
+        "known_at": answer.known_at,
+        "disputes": chosen,
     }
 
 

@@ -1,35 +1,28 @@
 """Time series for dashboards and spreadsheets: `GET /v1/partnerships/{slug}/series/{metric}`,
-JSON records or CSV, from the view's daily summaries (no fold)."""
+JSON records or CSV (the series itself: `service.read.series`)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
-from api import extensions
-from api.errors import Problem, invalid
-from api.schemas import MAX_POSITION, Instant, PeriodBound, StreamKnowledge, Strict
+from api.errors import Problem
+from api.schemas import MAX_POSITION, DateRange, Instant, PeriodBound, StreamKnowledge
+from api.services import pactlog
 from api.views._common import knows
 from api.web import operation
-from events.dates import PartialDate
-from service.pactlog import PactlogService
-from service.steps import Step, TooManyPoints, steps
+from service.read.answers import Series
+from service.read.series import METRICS
+from service.steps import Step
 
 bp = Blueprint("series", __name__)
 
-METRICS = ("trust", "invested", "open_disputes", "open_risks", "events")
 
-# --- time series ---------------------------------------------------------------------------
-
-
-class SeriesQuery(Strict):
+class SeriesQuery(DateRange):
     from_ = PeriodBound(
         edge="start",
         data_key="from",
@@ -64,12 +57,6 @@ class SeriesQuery(Strict):
         metadata={"description": "Wait until the answer reflects at least this log position."},
     )
 
-    @validates_schema
-    def _ordered(self, values: dict[str, Any], **kwargs: Any) -> None:
-        start, end = values.get("from_"), values.get("to")
-        if start and end and start > end:
-            raise ValidationError("`from` is after `to`.", "from")
-
 
 class SeriesOut(StreamKnowledge):
     metric = fields.String(required=True)
@@ -86,77 +73,6 @@ class SeriesOut(StreamKnowledge):
     )
 
 
-@dataclass(frozen=True)
-class Series:
-    """One metric at each point, computed in one pass; what the API and the page show."""
-
-    slug: str
-    metric: str
-    step: Step
-    start: date
-    end: date
-    knowledge: Any
-    points: list[dict[str, Any]]
-
-    @property
-    def currencies(self) -> list[str]:
-        found: set[str] = set()
-        for point in self.points:
-            if isinstance(point["value"], dict):
-                found |= set(point["value"])
-        return sorted(found)
-
-
-def window(
-    service: PactlogService,
-    slug: str,
-    start: date | None,
-    end: date | None,
-    as_of: date | None,
-    known_at: Any,
-) -> tuple[date, date]:
-    """The first and last day a series covers: by default from the first event to today (or
-    `as_of`); `as_of` caps `to`."""
-    if end is None:
-        end = as_of or service.clock().date()
-    elif as_of is not None:
-        end = min(end, as_of)
-    if start is None:
-        _, first, _ = service.timeline(slug, known_at=known_at, limit=1)
-        start = PartialDate.parse(first[0]["occurred_on"]).start if first else end
-        start = min(start, end)
-    return start, end
-
-
-def headline_series(
-    service: PactlogService,
-    slug: str,
-    start: date,
-    end: date,
-    step: Step,
-    known_at: Any = None,
-) -> tuple[Any, list[dict[str, Any]]]:
-    """Every headline figure at each step from `start` to `end`: one pass over the events."""
-    try:
-        points = steps(start, end, step)
-    except TooManyPoints as error:
-        raise invalid({"step": [str(error)]}) from None
-    return service.series(slug, points, known_at)
-
-
-def pick(metric: str, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One metric's `{at, value}` records from the headline rows (invested: every currency
-    seen in the series at every point, "0" before its first investment)."""
-    if metric != "invested":
-        return [{"at": row["at"], "value": row[metric]} for row in rows]
-    currencies = sorted({code for row in rows for code in row["invested"]})
-    zero = {"committed": "0", "paid": "0"}
-    return [
-        {"at": row["at"], "value": {c: dict(row["invested"].get(c, zero)) for c in currencies}}
-        for row in rows
-    ]
-
-
 @bp.get("/v1/partnerships/<slug:slug>/series/<metric>")
 @operation(query=SeriesQuery, response=SeriesOut, errors=(404, 422))
 def series(slug: str, metric: str, args: dict[str, Any]) -> Any:
@@ -171,22 +87,15 @@ def series(slug: str, metric: str, args: dict[str, Any]) -> Any:
         raise Problem(
             "not-found", f"No metric {metric!r}; there are {', '.join(METRICS)}.", metric=metric
         )
-    service = extensions.pactlog()
-    start, end = window(service, slug, args["from_"], args["to"], args["as_of"], args["known_at"])
-    step = Step(args["step"])
-    knowledge, rows = headline_series(service, slug, start, end, step, args["known_at"])
-    answer = Series(slug, metric, step, start, end, knowledge, pick(metric, rows))
+    answer = pactlog().metric_series(
+        slug, metric, start=args["from_"], end=args["to"], step=Step(args["step"]),
+        as_of=args["as_of"], known_at=args["known_at"],
+    )  # fmt: skip
     if _wants_csv(args["format"]):
         return _csv_response(answer)
-    return {
-        **knows(slug, knowledge),
-        "as_of": args["as_of"],
-        "metric": metric,
-        "step": step.value,
-        "from_": start,
-        "to": end,
-        "points": answer.points,
-    }
+    return {**knows(slug, answer.knowledge), "as_of": args["as_of"], "metric": metric,
+            "step": answer.step.value, "from_": answer.start, "to": answer.end,
+            "points": answer.points}  # fmt: skip
 
 
 def _wants_csv(format_: str | None) -> bool:
@@ -217,7 +126,7 @@ def series_csv(answer: Series) -> str:
 def _csv_response(answer: Series) -> Response:
     response = current_app.response_class(series_csv(answer), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
-        f'inline; filename="{answer.slug}-{answer.metric}.csv"'
+        f'inline; filename="{answer.partnership}-{answer.metric}.csv"'
     )
     response.headers["Pactlog-Position"] = str(answer.knowledge.position)
     response.headers["Vary"] = "Accept"

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, url_for
 
 from api.errors import Problem
-from api.extensions import tokens
 from api.schemas import CreateToken, IssuedTokenOut, TokenList
+from api.services import tokens
 from api.web import operation
 
 bp = Blueprint("tokens", __name__, url_prefix="/v1/tokens")

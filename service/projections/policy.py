@@ -56,3 +56,10 @@ def parse_policy(document: dict[str, Any]) -> TrustPolicy:
 def default_policy() -> TrustPolicy:
     text = resources.files("service").joinpath("trust_policy.toml").read_text("utf-8")
     return parse_policy(tomllib.loads(text))
+
+
+def service_policy() -> TrustPolicy:
+    """The trust policy the service folds with, decided here and only here: the view's stored
+    states (current, checkpoints, day summaries) and every read depend on it, so the API's
+    processes and the projector must all use this one."""
+    return default_policy()

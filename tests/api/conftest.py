@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api import extensions
 from api.app import create_app
+from api.services import services
 from tests.api.helpers import ADMIN, SLUG, bearer, example_lines
 
 
@@ -25,7 +25,7 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
 def app(tmp_path: Path) -> Iterator[Flask]:
     app = make_app(tmp_path)
     yield app
-    extensions.close(app)
+    services(app).close()
 
 
 @pytest.fixture
@@ -41,12 +41,12 @@ def admin() -> dict[str, str]:
 @pytest.fixture
 def writer(app: Flask) -> dict[str, str]:
     """Headers of a token that may read and append."""
-    return bearer(extensions.tokens(app).create("writer", ["read", "append"]).secret)
+    return bearer(services(app).tokens.create("writer", ["read", "append"]).secret)
 
 
 @pytest.fixture
 def reader(app: Flask) -> dict[str, str]:
-    return bearer(extensions.tokens(app).create("reader", ["read"]).secret)
+    return bearer(services(app).tokens.create("reader", ["read"]).secret)
 
 
 @pytest.fixture

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
+
+from api.services import services
 
 ADMIN = "test-admin-secret"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "openai-microsoft.jsonl"
@@ -49,3 +54,10 @@ def problem(response: Any, status: int) -> dict[str, Any]:
 
 def fields_named(body: dict[str, Any]) -> set[str]:
     return {error["field"] for error in body.get("errors", [])}
+
+
+def configure(app: Flask, **changes: Any) -> None:
+    """Change an app's settings in a test (e.g. `stream_max_seconds=0.05`)."""
+    container = services(app)
+    container.settings = replace(container.settings, **changes)
+    app.config.update(container.settings.flask_config())

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.api.helpers import ADMIN, bearer, fields_named, investment, problem
+from tests.api.helpers import ADMIN, bearer, configure, fields_named, investment, problem
 
 
 def events_of(client: FlaskClient, slug: str) -> list[dict[str, Any]]:
@@ -244,7 +244,7 @@ def test_an_empty_batch_is_a_422(client: FlaskClient, acme: str, writer: dict[st
 def test_a_body_over_the_limit_is_a_413(
     client: FlaskClient, app: Any, acme: str, writer: dict[str, str]
 ) -> None:
-    app.config["MAX_CONTENT_LENGTH"] = 2_000
+    configure(app, max_content_length=2_000)
     big = investment(summary="x" * 400)
     response = client.post(
         f"/v1/partnerships/{acme}/events", json={"events": [big] * 10}, headers=writer

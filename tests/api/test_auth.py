@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api import extensions
+from api.services import services
 from tests.api.conftest import make_app
 from tests.api.helpers import ADMIN, bearer, fields_named, investment, problem
 
@@ -48,7 +48,7 @@ def test_reads_need_a_token_unless_opened_to_anonymous_users(
 def open_app(tmp_path: Path) -> Iterator[Flask]:
     app = make_app(tmp_path, ANONYMOUS_READS=True)
     yield app
-    extensions.close(app)
+    services(app).close()
 
 
 def test_anonymous_reads_are_a_switch_but_writes_still_need_a_token(open_app: Flask) -> None:
@@ -71,15 +71,15 @@ def test_the_admin_token_from_config_may_do_everything(client: FlaskClient, acme
 
 
 def test_a_revoked_token_is_refused(client: FlaskClient, app: Flask, acme: str) -> None:
-    issued = extensions.tokens(app).create("short-lived", ["read"])
+    issued = services(app).tokens.create("short-lived", ["read"])
     headers = bearer(issued.secret)
     assert client.get(f"/v1/partnerships/{acme}/state", headers=headers).status_code == 200
-    assert extensions.tokens(app).revoke(issued.token.id)
+    assert services(app).tokens.revoke(issued.token.id)
     problem(client.get(f"/v1/partnerships/{acme}/state", headers=headers), 401)
 
 
 def test_tokens_are_stored_hashed(app: Flask, tmp_path: Path) -> None:
-    issued = extensions.tokens(app).create("someone", ["read"])
+    issued = services(app).tokens.create("someone", ["read"])
     with sqlite3.connect(tmp_path / "t.db") as db:
         stored = " ".join(str(value) for row in db.execute("SELECT * FROM pactlog_tokens")
                           for value in row)  # fmt: skip

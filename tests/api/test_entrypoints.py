@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskCliRunner
 
-from api import extensions, wsgi
+from api import wsgi
 from api.app import create_app
 from api.cli import cli
+from api.services import services
 from tests.api.helpers import EXAMPLE
 
 
@@ -23,10 +24,14 @@ def test_the_wsgi_entry_point_reads_the_environment(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/w.db")
     monkeypatch.setenv("PACTLOG_MAX_CONTENT_LENGTH", "1234")
+    monkeypatch.delenv("PACTLOG_THREADS", raising=False)
+    monkeypatch.delenv("PACTLOG_STREAM_MAX_CLIENTS", raising=False)
     app = wsgi.create()
-    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/w.db"
-    assert app.config["ANONYMOUS_READS"] is False
-    assert app.config["MAX_CONTENT_LENGTH"] == 1234
+    settings = services(app).settings
+    assert settings.database_url == f"sqlite:///{tmp_path}/w.db"
+    assert settings.anonymous_reads is False
+    assert settings.max_content_length == app.config["MAX_CONTENT_LENGTH"] == 1234
+    assert settings.stream_max_clients == 32 - 8  # threads left for ordinary requests
     assert app.test_client().get("/v1/partnerships").status_code == 401
 
 
@@ -43,9 +48,9 @@ def test_the_cli_loads_verifies_and_manages_tokens(tmp_path: Path) -> None:
     assert "openai-microsoft: ok, 34 events" in verified.output
     created = runner.invoke(cli, ["token", "create", "--name", "ci", "--scope", "read"])
     token_id, secret = created.output.split()[1], created.output.strip().splitlines()[-1]
-    assert extensions.tokens(app).authenticate(secret) is not None
+    assert services(app).tokens.authenticate(secret) is not None
     assert runner.invoke(cli, ["token", "revoke", token_id]).exit_code == 0
-    assert extensions.tokens(app).authenticate(secret) is None
+    assert services(app).tokens.authenticate(secret) is None
     assert runner.invoke(cli, ["token", "revoke", token_id]).exit_code != 0
     assert "revoked" in runner.invoke(cli, ["token", "list"]).output
-    extensions.close(app)
+    services(app).close()

@@ -15,9 +15,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api import extensions
+from api.services import services
 from tests.api.conftest import make_app
-from tests.api.helpers import SLUG, investment, problem
+from tests.api.helpers import SLUG, configure, investment, problem
 
 SERIES = f"/v1/partnerships/{SLUG}/series"
 
@@ -26,7 +26,7 @@ SERIES = f"/v1/partnerships/{SLUG}/series"
 def short_streams(app: Flask) -> None:
     """Each stream response ends after a fraction of a second (a slice), as in production it
     ends after `STREAM_MAX_SECONDS`: the test reads whole responses."""
-    app.config.update(STREAM_MAX_SECONDS=0.05, STREAM_POLL_SECONDS=0.01)
+    configure(app, stream_max_seconds=0.05, stream_poll_seconds=0.01)
 
 
 # --- the live log --------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_one_partnerships_stream_skips_the_others_and_marks_its_progress_past_th
 def test_a_quiet_stream_sends_heartbeat_comments(
     app: Flask, client: FlaskClient, reader: dict[str, str]
 ) -> None:
-    app.config.update(STREAM_HEARTBEAT_SECONDS=0.01, STREAM_MAX_SECONDS=0.2)
+    configure(app, stream_heartbeat_seconds=0.01, stream_max_seconds=0.2)
     stream = read_stream(client, reader)
     assert any("heartbeat" in c for m in stream for c in m["comments"])
     assert delivered(stream) == []
@@ -129,7 +129,7 @@ def test_a_last_event_id_that_is_not_a_position_is_refused(
 def test_a_process_refuses_streams_beyond_its_limit_and_says_when_to_retry(
     app: Flask, client: FlaskClient, reader: dict[str, str]
 ) -> None:
-    app.config.update(STREAM_MAX_CLIENTS=0)
+    configure(app, stream_max_clients=0)
     response = client.get("/v1/stream", headers=reader)
     problem(response, 503)
     assert response.headers["Retry-After"]
@@ -138,7 +138,7 @@ def test_a_process_refuses_streams_beyond_its_limit_and_says_when_to_retry(
 def test_a_client_that_does_not_accept_an_event_stream_gets_the_log_as_it_is_at_once(
     app: Flask, client: FlaskClient, reader: dict[str, str]
 ) -> None:
-    app.config.update(STREAM_MAX_SECONDS=3600)  # a live slice would not end during the test
+    configure(app, stream_max_seconds=3600)  # a live slice would not end during the test
     response = client.get("/v1/stream", headers=reader)
     assert response.mimetype == "text/event-stream"
     assert "retry: 500" in response.get_data(as_text=True)
@@ -318,7 +318,7 @@ def test_each_app_has_its_own_metrics(
         assert sample(text, "pactlog_store_up") == 1
         assert "pactlog_http_requests_total{" not in text
     finally:
-        extensions.close(other)
+        services(other).close()
 
 
 # --- the dashboard page --------------------------------------------------------------------
@@ -328,7 +328,7 @@ def test_each_app_has_its_own_metrics(
 def test_the_page_shows_the_timeline_the_trust_figure_and_charts_with_the_series_points(
     app: Flask, client: FlaskClient, reader: dict[str, str]
 ) -> None:
-    app.config["ANONYMOUS_READS"] = True
+    configure(app, anonymous_reads=True)
     html = client.get("/?as_of=2023-11-20").get_data(as_text=True)
     state = client.get(f"/v1/partnerships/{SLUG}/state?as_of=2023-11-20", headers=reader)
     score = state.get_json()["state"]["trust"]["score"]
@@ -353,7 +353,7 @@ def test_the_page_asks_for_a_token_when_reads_are_not_anonymous(client: FlaskCli
 def test_the_page_names_a_malformed_date_and_still_shows_today(
     app: Flask, client: FlaskClient
 ) -> None:
-    app.config["ANONYMOUS_READS"] = True
+    configure(app, anonymous_reads=True)
     response = client.get("/?as_of=yesterday&known_at=")
     assert response.status_code == 200
     html = response.get_data(as_text=True)

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 
-from api import extensions
 from api.app import create_app
 from api.openapi import build_spec
+from api.services import services
 from tests.api.conftest import make_app
 from tests.api.helpers import ADMIN, SLUG, bearer, example_lines
 
@@ -50,7 +50,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         response = client.post(f"/v1/partnerships/{SLUG}/events", json=line, headers=bearer(ADMIN))
         assert response.status_code == 201
     yield app
-    extensions.close(app)
+    services(app).close()
 
 
 @pytest.mark.parametrize(

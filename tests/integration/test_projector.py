@@ -13,7 +13,7 @@ def test_the_running_projector_keeps_the_view_up_to_date(database_url):
     writer = PactlogService(database_url, project_inline=False)
     stop = threading.Event()
     projector = threading.Thread(
-        target=run_projector, args=(writer.env, stop), kwargs={"poll_interval": 0.1}
+        target=run_projector, args=(writer.env, writer.policy, stop), kwargs={"poll_interval": 0.1}
     )
     projector.start()
     try:
@@ -49,9 +49,9 @@ def test_a_rebuild_from_the_log_gives_the_same_view(database_url):
     service.append(SLUG, [draft("InvestmentMade", "2020"), draft("DisputeOpened", "2021")])
     service.append(SLUG, [draft("InvestmentMade", "2019-03")])  # late: refolds and checkpoints
     before = service.state(SLUG).state
-    _, timeline, _ = service.timeline(SLUG)
+    timeline = service.timeline(SLUG).events
     assert service.rebuild() == 4
     assert service.projected_position() == service.last_position()
     assert service.state(SLUG).state == before
-    assert service.timeline(SLUG)[1] == timeline
+    assert service.timeline(SLUG).events == timeline
     service.close()

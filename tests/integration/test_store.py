@@ -106,7 +106,7 @@ def test_a_late_recorded_event_lands_in_its_valid_time_place(service):
     service.create_partnership(SLUG, formed())
     service.append(SLUG, [draft("ModelReleased", "2024-05-01")])
     service.append(SLUG, [draft("InvestmentMade", "2020")])
-    _, events, _ = service.timeline(SLUG)
+    events = service.timeline(SLUG).events
     assert [e["occurred_on"] for e in events] == ["2019-07-22", "2020", "2024-05-01"]
     as_of_2021 = service.state(SLUG, as_of=date(2021, 1, 1)).state
     assert as_of_2021["investments"]["totals"]["USD"]["committed"] == "1000000000"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from service.commit import GroupCommit
+from service.write.commit import GroupCommit
 
 
 def test_requests_arriving_during_a_commit_are_committed_together_next():
@@ -35,7 +35,7 @@ def test_requests_arriving_during_a_commit_are_committed_together_next():
     for thread in others:
         thread.start()
     deadline = time.monotonic() + 10
-    while len(committer._queue) < 3 and time.monotonic() < deadline:
+    while committer.waiting() < 3 and time.monotonic() < deadline:
         time.sleep(0.001)
     release.set()
     for thread in [first, *others]:

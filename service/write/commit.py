@@ -46,6 +46,11 @@ class GroupCommit(Generic[Result]):
     _queue_lock: threading.Lock = field(default_factory=threading.Lock)
     _commit_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def waiting(self) -> int:
+        """How many requests are queued, not yet taken into a commit."""
+        with self._queue_lock:
+            return len(self._queue)
+
     def submit(self, request: Any) -> Result:
         pending: Pending[Result] = Pending(request)
         with self._queue_lock:

@@ -1,0 +1,128 @@
+"""Time series: headline figures at many points, in one pass, and one metric picked from them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from events.dates import PartialDate
+from events.envelope import RecordedEvent
+from service.projections.state import apply_event, empty_state, headline, headline_of, summarize
+from service.read.answers import Headlines, Series, Window
+from service.read.cut import Cuts
+from service.read.partnership import PartnershipReads
+from service.steps import Step, steps
+from service.view.tables import Current
+
+METRICS = ("trust", "invested", "open_disputes", "open_risks", "events")
+
+
+class SeriesReads:
+    def __init__(
+        self, cuts: Cuts, partnership: PartnershipReads, clock: Callable[[], datetime]
+    ) -> None:
+        self.cuts = cuts
+        self.view = cuts.view
+        self.partnership = partnership
+        self.clock = clock
+
+    def headlines(self, slug: str, points: Sequence[date], known_at: datetime | None) -> Headlines:
+        """The headline figures at each of `points` (ascending), in one pass over the events."""
+        self.cuts.fresh()
+        current = self.view.current(slug)
+        knowledge = self.cuts.cut(slug, None, known_at, current)
+        if not points:
+            return Headlines(slug, knowledge, [])
+        if current is not None and current.version == knowledge.version:
+            return Headlines(slug, knowledge, self._from_days(slug, current, points))
+        policy = self.view.policy
+        state, rows = self.view.fold_from(slug, knowledge.version, points[0], points[-1])
+        answers: list[dict[str, Any]] = []
+        index = 0
+        for point in points:
+            while index < len(rows) and PartialDate.parse(rows[index]["occurred_on"]).end <= point:
+                apply_event(state, RecordedEvent.from_dict(rows[index]), policy)
+                index += 1
+            answers.append({"at": point.isoformat(), **headline(state, point, policy)})
+        return Headlines(slug, knowledge, answers)
+
+    def _from_days(
+        self, slug: str, current: Current, points: Sequence[date]
+    ) -> list[dict[str, Any]]:
+        """What the view knows now, from its daily summaries: no fold at all."""
+        policy = self.view.policy
+        latest, days = self.view.day_summaries(slug, current.version, points[0], points[-1])
+        now, last_day = summarize(current.state, policy), self.view.last_day(current)
+        empty = summarize(empty_state(), policy)
+        answers: list[dict[str, Any]] = []
+        index = 0
+        for point in points:
+            day = point.isoformat()
+            while index < len(days) and days[index][0] <= day:
+                latest = days[index][1]
+                index += 1
+            summary = now if last_day and last_day <= day else (latest or empty)
+            answers.append({"at": day, **headline_of(summary, point, policy)})
+        return answers
+
+    def window(
+        self,
+        slug: str,
+        start: date | None,
+        end: date | None,
+        as_of: date | None,
+        known_at: datetime | None,
+    ) -> Window:
+        """The first and last day a series covers: by default from the first event to today (or
+        `as_of`); `as_of` caps `end`."""
+        if end is None:
+            end = as_of or self.clock().date()
+        elif as_of is not None:
+            end = min(end, as_of)
+        if start is None:
+            first = self.partnership.timeline(
+                slug, as_of=None, known_at=known_at, types=(), start=None, end=None,
+                min_confidence=None, after="", limit=1,
+            ).events  # fmt: skip
+            start = PartialDate.parse(first[0]["occurred_on"]).start if first else end
+            start = min(start, end)
+        return Window(start, end)
+
+    def stepped(
+        self, slug: str, start: date, end: date, step: Step, known_at: datetime | None
+    ) -> Headlines:
+        """Every headline figure at each step from `start` to `end` (`TooManyPoints` past the
+        limit)."""
+        return self.headlines(slug, steps(start, end, step), known_at)
+
+    def metric(
+        self,
+        slug: str,
+        metric: str,
+        *,
+        start: date | None,
+        end: date | None,
+        step: Step,
+        as_of: date | None,
+        known_at: datetime | None,
+    ) -> Series:
+        """One metric per step over the window (see `window`)."""
+        window = self.window(slug, start, end, as_of, known_at)
+        rows = self.stepped(slug, window.start, window.end, step, known_at)
+        return Series(
+            slug, rows.knowledge, metric, step, window.start, window.end, pick(metric, rows.points)
+        )
+
+
+def pick(metric: str, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One metric's `{at, value}` records from the headline rows (invested: every currency
+    seen in the series at every point, "0" before its first investment)."""
+    if metric != "invested":
+        return [{"at": row["at"], "value": row[metric]} for row in rows]
+    currencies = sorted({code for row in rows for code in row["invested"]})
+    zero = {"committed": "0", "paid": "0"}
+    return [
+        {"at": row["at"], "value": {c: dict(row["invested"].get(c, zero)) for c in currencies}}
+        for row in rows
+    ]

@@ -1,0 +1,246 @@
+"""The view's tables and how each database is reached (its dialect).
+
+Tables (all keyed by partnership):
+- rows: each *revision* of an event, visible for stream versions [from_version, to_version).
+  A correction closes the target's row and opens a corrected one; a retraction only closes it.
+  `valid_key` (see `service.view.keys`) orders rows in valid time.
+- changes: one per stream version: its position, its recording time, and the earliest valid key
+  it affected (what makes later checkpoints stale for readers who know it).
+- checkpoints: folded states of every row up to a valid key, as known at a stream version.
+- current: the state folded from every row, kept incrementally.
+- days: a small summary of the state at the end of each day that has events (the last such
+  day excepted: the current state covers it), so that a series needs no fold.
+
+One SQL text serves SQLite and PostgreSQL (written with `%s` placeholders and `{table}` names);
+the two dialect classes at the bottom say how to reach each database. Both are the library's
+tracking recorders, so a view's rows and its tracking record share one transaction.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from service.projections.state import State, empty_state
+from service.write.recorders import as_tuples
+
+VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
+
+TABLES = {
+    "rows": (
+        "(partnership TEXT NOT NULL, event_id TEXT NOT NULL, from_version BIGINT NOT NULL, "
+        "to_version BIGINT, valid_key TEXT NOT NULL, valid_start TEXT NOT NULL, "
+        "type TEXT NOT NULL, confidence TEXT NOT NULL, body TEXT NOT NULL, "
+        "PRIMARY KEY (partnership, event_id, from_version))"
+    ),
+    "changes": (
+        "(partnership TEXT NOT NULL, version BIGINT NOT NULL, position BIGINT NOT NULL, "
+        "recorded_at TEXT NOT NULL, min_key TEXT, PRIMARY KEY (partnership, version))"
+    ),
+    "checkpoints": (
+        "(partnership TEXT NOT NULL, valid_key TEXT NOT NULL, version BIGINT NOT NULL, "
+        "state TEXT NOT NULL, stale_from BIGINT, PRIMARY KEY (partnership, valid_key, version))"
+    ),
+    "days": (
+        "(partnership TEXT NOT NULL, day TEXT NOT NULL, version BIGINT NOT NULL, "
+        "stale_from BIGINT, summary TEXT NOT NULL, PRIMARY KEY (partnership, day, version))"
+    ),
+    "current": (
+        "(partnership TEXT PRIMARY KEY, version BIGINT NOT NULL, position BIGINT NOT NULL, "
+        "recorded_at TEXT NOT NULL, last_key TEXT NOT NULL, since_checkpoint BIGINT NOT NULL, "
+        "state TEXT NOT NULL)"
+    ),
+}
+INDEXES = {
+    "rows_by_key": "rows (partnership, valid_key)",
+    "changes_by_time": "changes (partnership, recorded_at)",
+}
+
+
+def dumps(value: Any) -> str:
+    """JSON text for the view's columns (orjson: the projector's hot path encodes every row)."""
+    return orjson.dumps(value).decode()
+
+
+@dataclass
+class Current:
+    """A partnership's row of `current`: the state folded from every visible row."""
+
+    partnership: str
+    version: int = 0
+    position: int = 0
+    recorded_at: str = ""
+    last_key: str = ""
+    since_checkpoint: int = 0
+    state: State = field(default_factory=empty_state)
+
+
+class ViewTables(TrackingRecorder, ABC):
+    """The view's tables on one database: statements in, rows out."""
+
+    table_prefix = "view_"
+
+    def table(self, name: str) -> str:
+        return self.table_prefix + name
+
+    def _sql(self, text: str) -> str:
+        return self.placeholders(text.format(**{name: self.table(name) for name in TABLES}))
+
+    def placeholders(self, text: str) -> str:
+        return text
+
+    @abstractmethod
+    def transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        """A cursor in a transaction (committed at the end when `commit`)."""
+
+    @abstractmethod
+    def track(self, cursor: Any, tracking: Tracking) -> None:
+        """Record `tracking` in the cursor's transaction."""
+
+    @abstractmethod
+    def tracking_table(self) -> str:
+        """The library's tracking table, as this dialect names it."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the view's connections."""
+
+    def execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
+        cursor.execute(self._sql(text), params)
+
+    def execute_many(self, cursor: Any, text: str, rows: list[tuple[Any, ...]]) -> None:
+        """Send `rows` in bulk, then empty the list."""
+        if rows:
+            cursor.executemany(self._sql(text), rows)
+            rows.clear()
+
+    def select(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self.execute(cursor, text, params)
+        return as_tuples(cursor.fetchall())
+
+    def read(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One query in its own read-only transaction."""
+        with self.transaction(commit=False) as cursor:
+            return self.select(cursor, text, params)
+
+    def load_current(self, cursor: Any, partnership: str) -> Current:
+        found = self.select(
+            cursor,
+            "SELECT version, position, recorded_at, last_key, since_checkpoint, state "
+            "FROM {current} WHERE partnership = %s",
+            (partnership,),
+        )
+        if not found:
+            return Current(partnership)
+        version, position, recorded_at, last_key, since, state = found[0]
+        return Current(
+            partnership, version, position, recorded_at, last_key, since, orjson.loads(state)
+        )
+
+    def checkpoint_before(
+        self, cursor: Any, partnership: str, version: int, below: str
+    ) -> tuple[str, State]:
+        """The latest checkpoint before key `below` that is right for readers at `version`.
+
+        A checkpoint taken at version c holds for readers at v >= c until a change touches a
+        valid key at or before its own (`stale_from`, kept by the writer).
+        """
+        found = self.select(
+            cursor,
+            "SELECT valid_key, state FROM {checkpoints} WHERE partnership = %s "
+            "AND valid_key < %s AND version <= %s AND (stale_from IS NULL OR stale_from > %s) "
+            "ORDER BY valid_key DESC, version DESC LIMIT 1",
+            (partnership, below, version, version),
+        )
+        if not found:
+            return "", empty_state()
+        return str(found[0][0]), orjson.loads(found[0][1])
+
+    def rows_between(
+        self, cursor: Any, partnership: str, version: int, after: str, before: str
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(key, body) of the rows visible at `version` with keys strictly between two keys."""
+        rows = self.select(
+            cursor,
+            "SELECT valid_key, body FROM {rows} WHERE partnership = %s AND "
+            + VISIBLE
+            + " AND valid_key > %s AND valid_key < %s ORDER BY valid_key",
+            (partnership, version, version, after, before),
+        )
+        for key, body in rows:
+            yield key, orjson.loads(body)
+
+    def create_statements(self) -> list[str]:
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.table(name)} {columns}"
+            for name, columns in TABLES.items()
+        ]
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {self.table_prefix}{name} ON {self.table_prefix}{on}"
+            for name, on in INDEXES.items()
+        ]
+        return statements
+
+
+class SQLiteTables(ViewTables, SQLiteTrackingRecorder):
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.create_statements()]
+
+    def placeholders(self, text: str) -> str:
+        return text.replace("%s", "?")
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def track(self, cursor: SQLiteCursor, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+    def tracking_table(self) -> str:
+        return "tracking"
+
+    def close(self) -> None:
+        self.datastore.close()
+
+
+class PostgresTables(ViewTables, PostgresTrackingRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.table_prefix = f'"{self.datastore.schema}".view_'
+        for statement in self.create_statements():
+            index_name = statement.split(" ")[5] if " INDEX " in statement else None
+            unqualified = (  # index names take no schema in PostgreSQL
+                statement.replace(index_name, index_name.split(".")[-1], 1)
+                if index_name is not None
+                else statement
+            )
+            self.sql_create_statements.append(SQL(unqualified).format())
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[Cursor[DictRow]]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def track(self, cursor: Cursor[DictRow], tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+    def tracking_table(self) -> str:
+        return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    def close(self) -> None:
+        self.datastore.close()

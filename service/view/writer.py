@@ -1,0 +1,241 @@
+"""The view's writer: the projection's side of the view (see `service.view.tables`).
+
+The projector hands it events in position order with a tracking record; it writes their rows,
+the changes, checkpoints, day summaries and the current state in one transaction: exactly once,
+resumable. It folds with the view's trust policy (`policy`), bound when the view class is chosen
+(`service.view.view_class`), so that the stored states and every read agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import orjson
+from eventsourcing.persistence import Tracking
+
+from events.catalog import AMENDING_TYPES
+from events.dates import PartialDate
+from events.envelope import RecordedEvent
+from events.rules import apply_correction
+from service.projections.policy import TrustPolicy
+from service.projections.state import State, apply_event, summarize
+from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
+from service.view.tables import Current, PostgresTables, SQLiteTables, ViewTables, dumps
+
+CHECKPOINT_INTERVAL = 256
+
+
+@dataclass
+class _Writes:
+    """Inserts buffered within one transaction, sent in bulk."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+    days: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class TimelineView(ViewTables):
+    """The view as the projector writes it; a tracking recorder of the library."""
+
+    checkpoint_interval = CHECKPOINT_INTERVAL
+    policy: ClassVar[TrustPolicy]
+
+    def process(self, events: Sequence[RecordedEvent], tracking: Tracking) -> None:
+        """Apply `events` (in position order) and record `tracking`, in one transaction."""
+        with self.transaction(commit=True) as cursor:
+            touched: dict[str, Current] = {}
+            writes = _Writes()
+            for event in events:
+                current = touched.get(event.partnership) or self.load_current(
+                    cursor, event.partnership
+                )
+                self._apply(cursor, writes, current, event)
+                touched[event.partnership] = current
+            self._flush(cursor, writes)
+            for current in touched.values():
+                self._save_current(cursor, current)
+            self.track(cursor, tracking)
+
+    def clear(self, application_name: str) -> None:
+        """Forget everything projected (and where projecting stopped), in one transaction."""
+        with self.transaction(commit=True) as cursor:
+            for name in ("rows", "changes", "checkpoints", "days", "current"):
+                self.execute(cursor, f"DELETE FROM {{{name}}}")
+            self.execute(
+                cursor,
+                f"DELETE FROM {self.tracking_table()} WHERE application_name = %s",
+                (application_name,),
+            )
+
+    def _flush(self, cursor: Any, writes: _Writes) -> None:
+        """Write the buffered rows: before anything reads them back, and at the end."""
+        self.execute_many(
+            cursor, "INSERT INTO {rows} VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, %s)", writes.rows
+        )
+        self.execute_many(
+            cursor, "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)", writes.changes
+        )
+        self.execute_many(
+            cursor,
+            "INSERT INTO {days} VALUES (%s, %s, %s, NULL, %s) ON CONFLICT DO NOTHING",
+            writes.days,
+        )
+
+    def _apply(self, cursor: Any, writes: _Writes, current: Current, event: RecordedEvent) -> None:
+        recorded_at = max(stamp(event.recorded_at), current.recorded_at)
+        if event.type in AMENDING_TYPES:
+            self._flush(cursor, writes)
+            affected = self._amend(cursor, event)
+        else:
+            body = event.to_dict() | {"recorded_at": recorded_at, "corrected_by": []}
+            affected = self._row(writes, body, event.occurred_on, event.version)
+        writes.changes.append(
+            (event.partnership, event.version, event.position, recorded_at, affected)
+        )
+        if affected is not None:
+            if event.type not in AMENDING_TYPES and affected > current.last_key:
+                if current.last_key and day_of(affected) > day_of(current.last_key):
+                    self._day(
+                        writes,
+                        current.partnership,
+                        current.last_key,
+                        current.version,
+                        current.state,
+                    )
+                apply_event(current.state, event, self.policy)
+                current.last_key = affected
+                current.since_checkpoint += 1
+            else:
+                self._flush(cursor, writes)
+                # Checkpoints at or after what changed no longer hold for readers who know it.
+                self.execute(
+                    cursor,
+                    "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
+                    "AND valid_key >= %s AND stale_from IS NULL",
+                    (event.version, event.partnership, affected),
+                )
+                self.execute(
+                    cursor,
+                    "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
+                    "AND day >= %s AND stale_from IS NULL",
+                    (event.version, event.partnership, day_of(affected)),
+                )
+                self._refold(cursor, writes, current, event.version, affected)
+        current.version = event.version
+        current.position = event.position
+        current.recorded_at = recorded_at
+        if current.since_checkpoint >= self.checkpoint_interval:
+            self._checkpoint(
+                cursor, current.partnership, current.last_key, event.version, current.state
+            )
+            current.since_checkpoint = 0
+
+    @staticmethod
+    def _row(
+        writes: _Writes, body: dict[str, Any], occurred_on: PartialDate, from_version: int
+    ) -> str:
+        """Buffer one revision of an event; return its valid key."""
+        key = valid_key(occurred_on.end, body["version"])
+        writes.rows.append(
+            (
+                body["partnership"],
+                body["id"],
+                from_version,
+                key,
+                occurred_on.start.isoformat(),
+                body["type"],
+                body["confidence"],
+                dumps(body),
+            )
+        )
+        return key
+
+    def _amend(self, cursor: Any, event: RecordedEvent) -> str | None:
+        """Close the target's row (and open its corrected one); the earliest key touched."""
+        found = self.select(
+            cursor,
+            "SELECT valid_key, body FROM {rows} WHERE partnership = %s AND event_id = %s "
+            "AND to_version IS NULL",
+            (event.partnership, event.data["target_id"]),
+        )
+        if not found:
+            return None  # folds are total: an amendment of nothing changes nothing
+        old_key, old_body = found[0][0], orjson.loads(found[0][1])
+        self.execute(
+            cursor,
+            "UPDATE {rows} SET to_version = %s WHERE partnership = %s AND event_id = %s "
+            "AND to_version IS NULL",
+            (event.version, event.partnership, event.data["target_id"]),
+        )
+        if event.type == "EventRetracted":
+            return str(old_key)
+        body = apply_correction(old_body, event.data["fields"])
+        body["corrected_by"] = [*old_body.get("corrected_by", []), event.id]
+        writes = _Writes()
+        new_key = self._row(writes, body, PartialDate.parse(body["occurred_on"]), event.version)
+        self._flush(cursor, writes)
+        return str(min(old_key, new_key))
+
+    def _refold(
+        self, cursor: Any, writes: _Writes, current: Current, version: int, affected: str
+    ) -> None:
+        """Fold again from the last checkpoint before `affected`, checkpointing on the way and
+        summing up again each day from `affected`'s."""
+        base_key, state = self.checkpoint_before(cursor, current.partnership, version, affected)
+        last_key, count = base_key, 0
+        for key, body in self.rows_between(
+            cursor, current.partnership, version, base_key, END_OF_TIME
+        ):
+            if day_of(last_key) >= day_of(affected) and day_of(key) > day_of(last_key):
+                self._day(writes, current.partnership, last_key, version, state)
+            apply_event(state, RecordedEvent.from_dict(body), self.policy)
+            last_key, count = key, count + 1
+            if count % self.checkpoint_interval == 0:
+                self._checkpoint(cursor, current.partnership, key, version, state)
+        current.state = state
+        current.last_key = last_key
+        current.since_checkpoint = count % self.checkpoint_interval
+
+    def _day(self, writes: _Writes, partnership: str, key: str, version: int, state: State) -> None:
+        """Buffer the summary of `state`, folded through the day of `key`."""
+        writes.days.append(
+            (partnership, day_of(key), version, dumps(summarize(state, self.policy)))
+        )
+
+    def _checkpoint(
+        self, cursor: Any, partnership: str, key: str, version: int, state: State
+    ) -> None:
+        self.execute(
+            cursor,
+            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, NULL) ON CONFLICT DO NOTHING",
+            (partnership, key, version, dumps(state)),
+        )
+
+    def _save_current(self, cursor: Any, current: Current) -> None:
+        self.execute(
+            cursor,
+            "INSERT INTO {current} VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (partnership) DO UPDATE SET version = excluded.version, "
+            "position = excluded.position, recorded_at = excluded.recorded_at, "
+            "last_key = excluded.last_key, since_checkpoint = excluded.since_checkpoint, "
+            "state = excluded.state",
+            (
+                current.partnership,
+                current.version,
+                current.position,
+                current.recorded_at,
+                current.last_key,
+                current.since_checkpoint,
+                dumps(current.state),
+            ),
+        )
+
+
+class SQLiteTimelineView(TimelineView, SQLiteTables):
+    """The view on SQLite."""
+
+
+class PostgresTimelineView(TimelineView, PostgresTables):
+    """The view on PostgreSQL."""

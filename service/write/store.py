@@ -1,0 +1,146 @@
+"""The event store: an `eventsourcing` application holding one stream per partnership, and
+`Streams`, what both sides read of it (aggregates, single events, the global log)."""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+)
+
+from events.dates import PartialDate
+from events.envelope import RecordedEvent
+from events.errors import EventNotFound
+from events.rules import apply_correction
+from service.write.recorders import IndexedRecorder
+from service.write.stream import Partnership, stream_id
+
+T = TypeVar("T")
+
+
+def project_partnership(aggregate: Partnership | None, events: Iterable[Any]) -> Partnership | None:
+    """The library's `project_aggregate` without its per-event protocol check (a hot path
+    when snapshots are taken)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class PactlogApplication(Application[UUID]):
+    name = "Pactlog"
+    # Snapshots bound the cost of loading a stream that is not in the cache.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Partnership: 500}
+    snapshotting_projectors: ClassVar[dict[type[Any], Any]] = {Partnership: project_partnership}
+    env: ClassVar[dict[str, str]] = {
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        "AGGREGATE_CACHE_FASTFORWARD": "n",  # see Streams.load
+    }
+
+
+def to_recorded(event: Any, position: int) -> RecordedEvent:
+    """A stored domain event as pactlog's `RecordedEvent`."""
+    return RecordedEvent(
+        id=event.event_id,
+        type=event.type,
+        partnership=event.partnership,
+        occurred_on=PartialDate.parse(event.occurred_on),
+        summary=event.summary,
+        sources=event.sources,
+        confidence=event.confidence,
+        data=event.data,
+        version=event.originator_version,
+        position=position,
+        recorded_at=event.timestamp,
+        hash=event.hash,
+    )
+
+
+def racing_schema_creation(build: Callable[[], T], attempts: int = 8) -> T:
+    """Build `T`, whose construction creates tables if missing: processes starting together
+    (gunicorn workers, the projector) race on PostgreSQL's catalog, and the loser tries again.
+    A database that cannot be reached at all is not a race: that fails at once (a 503)."""
+    for attempt in range(attempts):
+        try:
+            return build()
+        except (InternalError, IntegrityError, OperationalError, ProgrammingError) as error:
+            answered = getattr(error.__cause__, "sqlstate", None) is not None
+            if attempt == attempts - 1 or not answered:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+class Streams:
+    """The event store as both sides use it: streams, single events, the global log."""
+
+    def __init__(self, app: PactlogApplication) -> None:
+        self.app = app
+
+    @property
+    def index(self) -> IndexedRecorder:
+        recorder = self.app.recorder
+        assert isinstance(recorder, IndexedRecorder)
+        return recorder
+
+    def load(self, slug: str, *, fresh: bool) -> Partnership:
+        """The stream's aggregate, from the cache; `fresh` brings it up to date first.
+
+        The cache is not fast-forwarded on every append (a round trip each): a stream moved by
+        another process shows as a conflict at save time, and the retry asks for `fresh`,
+        which reads only the events recorded since the cached version.
+        """
+        aggregate: Partnership = self.app.repository.get(stream_id(slug))
+        if fresh:
+            news: list[Any] = list(self.app.events.get(stream_id(slug), gt=aggregate.version))
+            for event in news:
+                event.mutate(aggregate)
+            if self.app.repository.cache is not None:
+                self.app.repository.cache.put(stream_id(slug), copy.deepcopy(aggregate))
+        return aggregate
+
+    def version(self, slug: str) -> int:
+        """The stream's version as stored now (0: no such stream)."""
+        try:
+            return int(self.load(slug, fresh=True).version)
+        except AggregateNotFoundError:
+            return 0
+
+    def exists(self, slug: str) -> bool:
+        return bool(self.app.recorder.select_events(stream_id(slug), limit=1))
+
+    def event_at(self, slug: str, version: int) -> Any:
+        events = list(self.app.events.get(stream_id(slug), gt=version - 1, lte=version))
+        if not events:
+            raise EventNotFound(f"{slug}@{version}")
+        return events[0]
+
+    def current_content(self, event_id: str) -> dict[str, Any] | None:
+        """An event's content with every correction recorded so far applied."""
+        entry = self.index.find_events([event_id]).get(event_id)
+        if entry is None:
+            return None
+        content: dict[str, Any] = self.event_at(entry.partnership, entry.version).content()
+        for amendment in self.index.find_amendments(event_id):
+            event = self.event_at(amendment.partnership, amendment.version)
+            if event.type == "EventCorrected":
+                content = apply_correction(content, event.data["fields"])
+        return content
+
+    def log(self, after: int | None = None, limit: int = 100) -> list[RecordedEvent]:
+        """The global log in position order, strictly after `after`."""
+        notifications = self.app.recorder.select_notifications(
+            start=after or 0, limit=limit, inclusive_of_start=False
+        )
+        return [to_recorded(self.app.mapper.to_domain_event(n), n.id) for n in notifications]
+
+    def last_position(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)

@@ -67,3 +67,14 @@ def translated(method: Callable[P, R]) -> Callable[P, R]:
             return method(*args, **kwargs)
 
     return wrapper
+
+
+C = TypeVar("C", bound=type)
+
+
+def translating(cls: C) -> C:
+    """A class decorator: every public method of `cls` (and its constructor) translated."""
+    for name, attribute in list(vars(cls).items()):
+        if callable(attribute) and (name == "__init__" or not name.startswith("_")):
+            setattr(cls, name, translated(attribute))
+    return cls

@@ -23,14 +23,14 @@ from service.projections.policy import TrustPolicy, service_policy
 from service.read.answers import (
     DiffAnswer,
     Disputes,
-    EventDetail,
+    EventRecord,
     Headlines,
     Investments,
     Knowledge,
     PartnershipSummary,
     Series,
     StateAnswer,
-    TimelinePage,
+    Timeline,
     TrustAnswer,
     Window,
 )
@@ -196,7 +196,7 @@ class PactlogService:
         min_confidence: str | None = None,
         after: str = "",
         limit: int = 100,
-    ) -> TimelinePage:
+    ) -> Timeline:
         """Events in valid-time order, a page at a time (`after`: a previous page's cursor)."""
         return self._partnership.timeline(
             slug, as_of=as_of, known_at=known_at, types=types, start=start, end=end,
@@ -204,7 +204,7 @@ class PactlogService:
         )  # fmt: skip
 
     @translated
-    def event(self, slug: str, event_id: str) -> EventDetail:
+    def event(self, slug: str, event_id: str) -> EventRecord:
         """One event as recorded, the corrections and retractions aimed at it, and how it
         reads now."""
         return self._partnership.event(slug, event_id)

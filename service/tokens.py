@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 from service.config import is_postgres, named, store_env
+from service.errors import translating
 from service.postgres import connection_name, statement_timeout_option
 
 SCOPES = ("read", "append", "admin")
@@ -61,6 +62,7 @@ def _checked(scopes: Iterable[str]) -> tuple[str, ...]:
     return chosen
 
 
+@translating
 class TokenStore:
     """Create, find, list and revoke tokens. Thread-safe; build one per process."""
 

@@ -27,7 +27,7 @@ from api.services import pactlog
 from api.web import authorize, operation
 from events.fields import Slug
 from service.pactlog import PactlogService
-from service.read.answers import Knowledge, NotYetCounted
+from service.read.answers import Knowledge, Uncounted
 from service.read.series import pick
 from service.steps import Step
 
@@ -144,7 +144,7 @@ class View:
     known_at: datetime | None
     state: dict[str, Any]
     knowledge: Knowledge
-    not_yet_counted: list[NotYetCounted]
+    not_yet_counted: list[Uncounted]
     events: list[dict[str, Any]]
     more_events: bool
     step: Step

@@ -26,7 +26,7 @@ class Knowledge:
 
 
 @dataclass(frozen=True)
-class NotYetCounted:
+class Uncounted:
     """An event with a partial date whose period has begun by `as_of` but not ended."""
 
     id: str
@@ -40,7 +40,7 @@ class StateAnswer:
     partnership: str
     knowledge: Knowledge
     state: dict[str, Any]
-    not_yet_counted: list[NotYetCounted] = field(default_factory=list)
+    not_yet_counted: list[Uncounted] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class TrustAnswer:
 
 
 @dataclass(frozen=True)
-class TimelinePage:
+class Timeline:
     """Events in valid-time order; `cursor` resumes after the last (None: no more)."""
 
     partnership: str
@@ -74,7 +74,7 @@ class DiffAnswer:
 
 
 @dataclass(frozen=True)
-class EventDetail:
+class EventRecord:
     """One event as recorded, what amends it, and how it reads now."""
 
     partnership: str

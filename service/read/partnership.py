@@ -13,11 +13,11 @@ from service.projections.state import render_state
 from service.projections.trust import render_trust, trust_contributions
 from service.read.answers import (
     DiffAnswer,
-    EventDetail,
-    NotYetCounted,
+    EventRecord,
     StateAnswer,
-    TimelinePage,
+    Timeline,
     TrustAnswer,
+    Uncounted,
 )
 from service.read.cut import Cuts
 from service.write.store import to_recorded
@@ -45,7 +45,7 @@ class PartnershipReads:
             knowledge,
             render_state(state, self._render_date(as_of), self.view.policy),
             [
-                NotYetCounted(
+                Uncounted(
                     body["id"],
                     body["type"],
                     body["occurred_on"],
@@ -81,7 +81,7 @@ class PartnershipReads:
         min_confidence: str | None,
         after: str,
         limit: int,
-    ) -> TimelinePage:
+    ) -> Timeline:
         knowledge = self.cuts.knowledge(slug, as_of, known_at)
         last = min((day for day in (as_of, end) if day is not None), default=None)
         rows = self.view.timeline(
@@ -96,7 +96,7 @@ class PartnershipReads:
         )
         page = rows[:limit]
         cursor = page[-1].cursor if len(rows) > limit else None
-        return TimelinePage(slug, knowledge, [row.body for row in page], cursor)
+        return Timeline(slug, knowledge, [row.body for row in page], cursor)
 
     def diff(self, slug: str, start: date, end: date, known_at: datetime | None) -> DiffAnswer:
         before = self.state(slug, start, known_at)
@@ -116,7 +116,7 @@ class PartnershipReads:
             page.events,
         )
 
-    def event(self, slug: str, event_id: str) -> EventDetail:
+    def event(self, slug: str, event_id: str) -> EventRecord:
         knowledge = self.cuts.knowledge(slug, None, None)
         entry = self.streams.index.find_events([event_id]).get(event_id)
         if entry is None or entry.partnership != slug:
@@ -126,7 +126,7 @@ class PartnershipReads:
             to_recorded(self.streams.event_at(slug, a.version), a.position)
             for a in self.streams.index.find_amendments(event_id)
         ]
-        return EventDetail(
+        return EventRecord(
             slug,
             knowledge,
             recorded,

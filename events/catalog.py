@@ -347,15 +347,16 @@ CATALOG: dict[str, type[EventData]] = {
     )
 }
 
-# Fields that give an entity its identity: a correction may not change them (retract instead).
-IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
-    "DisputeOpened": ("dispute_id",),
-    "DisputeEscalated": ("dispute_id",),
-    "DisputeResolved": ("dispute_id",),
-    "RiskFlagged": ("risk_id",),
-    "RiskMitigated": ("risk_id",),
-    "RegulatoryReviewOpened": ("review_id",),
-    "RegulatoryReviewClosed": ("review_id",),
+# Entity events: type -> (entity kind, the field that gives it its identity, action). A
+# correction may not change the identity field (retract and record anew instead).
+ENTITY_ACTIONS: dict[str, tuple[str, str, str]] = {
+    "DisputeOpened": ("dispute", "dispute_id", "open"),
+    "DisputeEscalated": ("dispute", "dispute_id", "update"),
+    "DisputeResolved": ("dispute", "dispute_id", "close"),
+    "RiskFlagged": ("risk", "risk_id", "open"),
+    "RiskMitigated": ("risk", "risk_id", "close"),
+    "RegulatoryReviewOpened": ("review", "review_id", "open"),
+    "RegulatoryReviewClosed": ("review", "review_id", "close"),
 }
 
 

@@ -13,21 +13,11 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from events.catalog import AMENDING_TYPES, IDENTITY_FIELDS
+from events.catalog import AMENDING_TYPES, ENTITY_ACTIONS
 from events.dates import PartialDate
 from events.envelope import EventDraft, data_schema
 from events.errors import RuleViolated
 
-# Entity events: (type) -> (entity kind, id field, action)
-ENTITY_ACTIONS: dict[str, tuple[str, str, str]] = {
-    "DisputeOpened": ("dispute", "dispute_id", "open"),
-    "DisputeEscalated": ("dispute", "dispute_id", "update"),
-    "DisputeResolved": ("dispute", "dispute_id", "close"),
-    "RiskFlagged": ("risk", "risk_id", "open"),
-    "RiskMitigated": ("risk", "risk_id", "close"),
-    "RegulatoryReviewOpened": ("review", "review_id", "open"),
-    "RegulatoryReviewClosed": ("review", "review_id", "close"),
-}
 _NOUN = {"dispute": "dispute", "risk": "flagged risk", "review": "regulatory review"}
 
 
@@ -124,7 +114,8 @@ def _check_amendment(
             PartialDate.parse(corrected["occurred_on"]), today, "data.fields.occurred_on"
         )
     if "data" in corrected:
-        for identity in IDENTITY_FIELDS.get(target.type, ()):
+        entity = ENTITY_ACTIONS.get(target.type)
+        for identity in (entity[1],) if entity is not None else ():
             if identity in corrected["data"] and corrected["data"][identity] != target.data.get(
                 identity
             ):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from events.catalog import ENTITY_ACTIONS
 from events.envelope import RecordedEvent
-from events.rules import ENTITY_ACTIONS
 
 Section = dict[str, dict[str, Any]]
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from events.catalog import ENTITY_ACTIONS
 from events.envelope import RecordedEvent
-from events.rules import ENTITY_ACTIONS
 from service.projections.entities import (
     apply_entity,
     is_open,

@@ -101,6 +101,25 @@ class IndexedRecorder(ABC):
             rows.append((key.partnership, key.key, key.request_digest, json.dumps(answer)))
         return rows
 
+    def _record_lookups(
+        self, cursor: Any, mark: str, notification_ids: Sequence[int], kwargs: dict[str, Any]
+    ) -> None:
+        """Write the id index rows and idempotency keys of the events just inserted, in the
+        same transaction (`mark` is the driver's placeholder)."""
+        entries: Sequence[IndexEntry] = kwargs.get("pactlog_index", ())
+        if not entries:
+            return
+        cursor.executemany(
+            f"INSERT INTO {self.index_table} VALUES ({','.join([mark] * 6)})",
+            self._index_rows(notification_ids, entries),
+        )
+        keys: Sequence[IdempotencyRecord] = kwargs.get("pactlog_idempotency", ())
+        if keys:
+            cursor.executemany(
+                f"INSERT INTO {self.keys_table} VALUES ({','.join([mark] * 4)})",
+                self._key_rows(notification_ids, entries, keys),
+            )
+
     def find_events(self, event_ids: Sequence[str]) -> dict[str, IndexEntry]:
         if not event_ids:
             return {}
@@ -191,18 +210,8 @@ class SQLiteIndexedRecorder(IndexedRecorder, SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
-        entries: Sequence[IndexEntry] = kwargs.get("pactlog_index", ())
-        if entries and notification_ids:
-            c.executemany(
-                f"INSERT INTO {self.index_table} VALUES (?,?,?,?,?,?)",
-                self._index_rows(notification_ids, entries),
-            )
-            keys: Sequence[IdempotencyRecord] = kwargs.get("pactlog_idempotency", ())
-            if keys:
-                c.executemany(
-                    f"INSERT INTO {self.keys_table} VALUES (?,?,?,?)",
-                    self._key_rows(notification_ids, entries, keys),
-                )
+        if notification_ids:
+            self._record_lookups(c, "?", notification_ids, kwargs)
         return notification_ids
 
     def _execute_read(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -291,18 +300,7 @@ class PostgresIndexedRecorder(IndexedRecorder, PostgresApplicationRecorder):
             raise ProgrammingError(
                 f"inserted {len(stored_events)} events but got {len(notification_ids)} positions"
             )
-        entries: Sequence[IndexEntry] = kwargs.get("pactlog_index", ())
-        if entries and notification_ids:
-            curs.executemany(
-                f"INSERT INTO {self.index_table} VALUES (%s,%s,%s,%s,%s,%s)",
-                self._index_rows(notification_ids, entries),
-            )
-            keys: Sequence[IdempotencyRecord] = kwargs.get("pactlog_idempotency", ())
-            if keys:
-                curs.executemany(
-                    f"INSERT INTO {self.keys_table} VALUES (%s,%s,%s,%s)",
-                    self._key_rows(notification_ids, entries, keys),
-                )
+        self._record_lookups(curs, "%s", notification_ids, kwargs)
         return notification_ids
 
     def _execute_read(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

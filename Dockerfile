@@ -1,5 +1,5 @@
 # pactlog: the API (gunicorn) and the projector run from this one image.
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from api import errors, services
+from api import access, errors, headers, services
 from api.settings import Settings
 from api.views import (
     catalog,
@@ -26,6 +26,7 @@ from api.views import (
     partnerships,
     portfolio,
     series,
+    signin,
     stream,
     tokens,
 )
@@ -48,6 +49,8 @@ def create_app(config: Settings | Mapping[str, Any]) -> Flask:
     app.url_map.strict_slashes = False
     services.install(app, settings)
     errors.register(app)
+    access.register(app)
+    headers.register(app)
     for module in (
         partnerships,
         events,
@@ -61,6 +64,7 @@ def create_app(config: Settings | Mapping[str, Any]) -> Flask:
         series,
         metrics,
         dashboard,
+        signin,
     ):
         app.register_blueprint(module.bp)
     # Nothing here touches the database: a worker must boot while it is down (see services).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo
+from flask.cli import AppGroup, ScriptInfo
 from werkzeug.serving import run_simple
 
 from api.app import create_app
@@ -34,19 +34,23 @@ def _app() -> Flask:
     return create_app(Settings.from_env())
 
 
-cli = FlaskGroup(
-    name="pactlog",
-    help=__doc__,
-    create_app=_app,
-    add_default_commands=False,
-    add_version_option=False,
-    load_dotenv=False,
-    set_debug_flag=False,
-)
+HELP = """pactlog: an event-sourced, bitemporal timeline service for business partnerships.
+
+\b
+Configured by the environment: DATABASE_URL (default sqlite:///var/pactlog.sqlite),
+PACTLOG_ADMIN_TOKEN, PACTLOG_ANONYMOUS_READS (default on for `serve`),
+PACTLOG_PROJECT_INLINE, PACTLOG_CORS_ORIGINS, PACTLOG_LOG_FORMAT (json or text).
+"""
+
+
+@click.group(name="pactlog", cls=AppGroup, help=HELP)
+@click.version_option(package_name="pactlog", prog_name="pactlog")
+def cli() -> None:
+    """The commands run in an app context built from the environment (no Flask options)."""
 
 
 def main() -> None:
-    cli.main(prog_name="pactlog")
+    cli.main(prog_name="pactlog", obj=ScriptInfo(create_app=_app, set_debug_flag=False))
 
 
 def _service() -> PactlogService:

@@ -32,7 +32,7 @@ from service.errors import ServiceError, StoreUnavailable, TooManyPoints
 
 PROBLEM_JSON = "application/problem+json"
 
-# problem type slug -> (status, title); each is documented at /docs#problem-<slug>.
+# problem type slug -> (status, title); each is documented at /docs/problems#<slug>.
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "malformed-request": (400, "The request is malformed"),
     "unauthorized": (401, "A valid bearer token is needed"),
@@ -49,10 +49,53 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "invalid-input": (422, "The input is not valid"),
     "rule-violated": (422, "A write rule refuses the event"),
     "idempotency-key-reused": (422, "The Idempotency-Key was used for another request"),
+    "method-not-allowed": (405, "The method is not allowed here"),
+    "http-error": (400, "The request cannot be answered as asked"),
     "not-ready": (503, "Not ready: try again shortly"),
     "store-unavailable": (503, "The event store is unavailable: try again shortly"),
     "internal-error": (500, "Internal error"),
 }
+
+
+# What each problem means and what to do, shown at /docs/problems#<slug> (its `type` URI).
+problem_descriptions: dict[str, str] = {
+    "malformed-request": "The body is not JSON, or a header (If-Match, Idempotency-Key, "
+    "X-Request-ID) is malformed. Fix the request; retrying it as it is will fail again.",
+    "unauthorized": "No token, or one that is unknown, revoked or expired. Send "
+    "`Authorization: Bearer <token>` (a browser signs in at /sign-in).",
+    "forbidden": "The token is valid but lacks the scope this needs (`required_scope` names "
+    "it): read, append or admin.",
+    "not-found": "No such route, or no such metric.",
+    "partnership-not-found": "No partnership has this slug (`partnership`).",
+    "event-not-found": "No event of this partnership has this id (`event_id`).",
+    "partnership-exists": "A partnership with this slug exists already: choose another slug.",
+    "duplicate-event-id": "The event id you chose belongs to an event with other content.",
+    "conflict": "The partnership kept changing under concurrent appends; retry after "
+    "`Retry-After` with the same Idempotency-Key.",
+    "stale-version": "`If-Match` names a stream version the partnership has moved past: read "
+    "it again (`current_version`) and decide.",
+    "method-not-allowed": "The route exists but not for this method: `Allow` lists those it takes.",
+    "http-error": "Another HTTP error (its `status` and `title` say which), e.g. 406 when no "
+    "answer fits the `Accept` header.",
+    "payload-too-large": "The body is over the configured limit (8 MiB by default): split a batch.",
+    "unsupported-media-type": "Send JSON with `Content-Type: application/json`.",
+    "invalid-input": "A field is invalid: `errors` lists each (`field`, `pointer`, `detail`). "
+    "Nothing was stored.",
+    "rule-violated": "A write rule refuses the event (e.g. escalating a dispute that is not "
+    "open): `errors` names the field. Nothing was stored.",
+    "idempotency-key-reused": "The Idempotency-Key was used with another body: use a new key "
+    "for a new request.",
+    "not-ready": "The read side has not reached `min_position` yet: retry after `Retry-After`.",
+    "store-unavailable": "The event store cannot be reached: retry after `Retry-After`, with "
+    "the same Idempotency-Key for writes.",
+    "internal-error": "Something went wrong on our side; the log line with this answer's "
+    "`X-Request-ID` says what.",
+}
+
+
+def problem_type(kind: str) -> str:
+    """The absolute URI of a problem type: its entry on /docs/problems."""
+    return f"{request.host_url}docs/problems#{kind}"
 
 
 class Problem(Exception):
@@ -81,7 +124,7 @@ class Problem(Exception):
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": f"/docs#problem-{self.kind}",
+            "type": problem_type(self.kind),
             "title": self.title,
             "status": self.status,
         }
@@ -199,6 +242,8 @@ _HTTP_KINDS = {
 def from_http(error: HTTPException) -> Problem:
     status = error.code or 500
     kind = _HTTP_KINDS.get(status, "http-error")
+    if status == 405:
+        kind = "method-not-allowed"
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     detail = error.description
     if status == 413:

@@ -8,7 +8,9 @@ Environment (all optional): `DATABASE_URL` (default `sqlite:///var/pactlog.sqlit
 `PACTLOG_ADMIN_TOKEN`, `PACTLOG_ANONYMOUS_READS`, `PACTLOG_MAX_CONTENT_LENGTH`,
 `PACTLOG_PROJECT_INLINE`, `PACTLOG_READ_WAIT_SECONDS`, `PACTLOG_READY_WAIT_SECONDS`,
 `PACTLOG_STREAM_MAX_SECONDS`, `PACTLOG_STREAM_HEARTBEAT_SECONDS`, `PACTLOG_STREAM_POLL_SECONDS`,
-`PACTLOG_STREAM_RETRY_MS`, `PACTLOG_STREAM_MAX_CLIENTS`, `PACTLOG_THREADS` (under gunicorn).
+`PACTLOG_STREAM_RETRY_MS`, `PACTLOG_STREAM_MAX_CLIENTS`, `PACTLOG_THREADS` (under gunicorn),
+`PACTLOG_CORS_ORIGINS`, `PACTLOG_LOG_FORMAT`, `PACTLOG_LOG_LEVEL`, `PACTLOG_SESSION_MAX_SECONDS`,
+`PACTLOG_COMPRESS_MIN_BYTES`, and `PROMETHEUS_MULTIPROC_DIR` (set up by gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -47,6 +49,27 @@ class Settings:
     stream_retry_ms: int = 500
     # More concurrent streams in one process get a 503.
     stream_max_clients: int = 1000
+    # Origins whose pages may call the API from a browser (CORS); `*` allows any. Given as a
+    # tuple, or as one string of origins separated by commas or spaces.
+    cors_origins: tuple[str, ...] = ()
+    # `json`: one JSON line per request (and for every log record); `text`: logging as it is.
+    log_format: str = "json"
+    log_level: str = "INFO"
+    # How long a browser's sign-in lasts.
+    session_max_seconds: int = 12 * 3600
+    # JSON and CSV answers at least this large are gzipped for clients that accept it.
+    compress_min_bytes: int = 1024
+    # Where gunicorn's workers keep their metrics (prometheus-client's multiprocess mode); none:
+    # this process counts alone.
+    metrics_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        origins = self.cors_origins
+        if isinstance(origins, str):
+            origins = tuple(origins.replace(",", " ").split())
+        object.__setattr__(
+            self, "cors_origins", tuple(o.strip().rstrip("/") for o in origins if o.strip())
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -67,13 +90,18 @@ class Settings:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             anonymous_reads=anonymous_reads,
         )
-        changes: dict[str, Any] = {"admin_token": env.get("PACTLOG_ADMIN_TOKEN") or None}
+        changes: dict[str, Any] = {
+            "admin_token": env.get("PACTLOG_ADMIN_TOKEN") or None,
+            "metrics_dir": env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        }
         for f in fields(cls):
             text = env.get(f"PACTLOG_{f.name.upper()}", "").strip()
-            if f.name in ("database_url", "admin_token") or not text:
+            if f.name in ("database_url", "admin_token", "metrics_dir") or not text:
                 continue
             default = getattr(settings, f.name)
-            if isinstance(default, bool):
+            if isinstance(default, tuple):
+                changes[f.name] = text
+            elif isinstance(default, bool):
                 changes[f.name] = text.lower() not in ("0", "false", "no", "off")
             else:
                 changes[f.name] = type(default)(text)

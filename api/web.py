@@ -12,6 +12,7 @@ from typing import Any
 from flask import Response, current_app, g, json, request
 from marshmallow import Schema, ValidationError
 
+from api import session
 from api.errors import Problem, invalid
 from api.services import pactlog, settings, tokens
 from service.tokens import Token
@@ -39,6 +40,10 @@ class Operation:
     errors: tuple[int, ...] = ()
     conditional: bool = True
     media: str = "application/json"
+    # Other representations of the answer, by Accept: (media type, schema).
+    alternatives: tuple[tuple[str, Any], ...] = ()
+    # Other statuses answered in `media` rather than as problems (a page's 401, say).
+    pages: tuple[int, ...] = ()
 
 
 def operation(
@@ -52,13 +57,27 @@ def operation(
     errors: tuple[int, ...] = (),
     conditional: bool = True,
     media: str = "application/json",
+    alternatives: tuple[tuple[str, Any], ...] = (),
+    pages: tuple[int, ...] = (),
 ) -> Callable[[View], View]:
     """Wrap a view: authorize, load `args` (query) and `body` (JSON, when `body` is a schema
     class), wait for `min_position`, and dump what the view returns with `response`.
 
     A view returns a payload, or `(payload, headers)`, or a ready `Response`.
     """
-    spec = Operation(scope, query, body, response, status, headers, errors, conditional, media)
+    spec = Operation(
+        scope,
+        query,
+        body,
+        response,
+        status,
+        headers,
+        errors,
+        conditional,
+        media,
+        alternatives,
+        pages,
+    )
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
@@ -148,6 +167,11 @@ def authorize(scope: str | None) -> None:
     if given is None:
         if scope == "read" and settings().anonymous_reads:
             return
+        if scope == "read" and request.method in ("GET", "HEAD"):
+            signed_in = session.current(tokens())
+            if signed_in is not None:  # a browser session: reads only
+                g.token = signed_in
+                return
         raise Problem(
             "unauthorized",
             "Send Authorization: Bearer <token>.",
@@ -157,10 +181,10 @@ def authorize(scope: str | None) -> None:
     token = None
     if kind.lower() == "bearer" and secret.strip():
         token = _authenticate(secret.strip())
-    if token is None:
+    if token is None or session.expired(token):
         raise Problem(
             "unauthorized",
-            "The bearer token is unknown or revoked.",
+            "The bearer token is unknown, revoked or expired.",
             headers={"WWW-Authenticate": 'Bearer realm="pactlog", error="invalid_token"'},
         )
     if not token.allows(scope):

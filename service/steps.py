@@ -27,12 +27,16 @@ def _add_months(day: date, months: int) -> date:
 
 
 def steps(start: date, end: date, step: Step) -> list[date]:
-    """`start`, then each step after it up to `end` inclusive.
+    """`start`, then each step after it, then `end` itself: a series begins where it is asked
+    to and its last point is the cut (an `as_of` of 2023-11-20 ends at 2023-11-20, not at the
+    1st of that month).
 
     Months and quarters fall on the first day of the period after `start`'s, so that a monthly
     series reads "as of the first of each month".
     """
     points = list(_walk(start, end, step))
+    if points and points[-1] < end:
+        points.append(end)
     if len(points) > MAX_POINTS:
         raise TooManyPoints(f"{len(points)} points; at most {MAX_POINTS} in one series")
     return points

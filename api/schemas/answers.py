@@ -7,7 +7,11 @@ from marshmallow import (
     INCLUDE,
     Schema,
     fields,
+    validate,
 )
+
+from api.contracts import typed
+from events.catalog import CONFIDENCE_LEVELS
 
 
 class Answer(Schema):
@@ -43,8 +47,8 @@ class RecordedEventOut(Answer):
     occurred_on = fields.String(required=True)
     precision = fields.String(required=True)
     summary = fields.String(required=True)
-    sources = fields.List(fields.Dict(), required=True)
-    confidence = fields.String(required=True)
+    sources = typed("Source", fields.List, cls_or_instance=fields.Dict(), required=True)
+    confidence = fields.String(required=True, validate=validate.OneOf(CONFIDENCE_LEVELS))
     data = fields.Dict(required=True)
     version = fields.Integer(required=True)
     position = fields.Integer(required=True)
@@ -118,7 +122,8 @@ class NotYetCounted(Answer):
 
 
 class StateOut(StreamKnowledge):
-    state = fields.Dict(
+    state = typed(
+        "PartnershipState",
         required=True,
         metadata={"description": "name, parties, events, investments, trust, disputes, risks."},
     )
@@ -130,15 +135,19 @@ class StateOut(StreamKnowledge):
 
 
 class TrustOut(StreamKnowledge):
-    trust = fields.Dict(required=True, metadata={"description": "The score and its parts."})
-    contributions = fields.List(fields.Dict(), required=True)
+    trust = typed("TrustLevel", required=True, metadata={"description": "The score and its parts."})
+    contributions = typed(
+        "TrustContribution", fields.List, cls_or_instance=fields.Dict(), required=True
+    )
 
 
 class DiffOut(StreamKnowledge):
     from_ = fields.Date(data_key="from", required=True)
     to = fields.Date(required=True)
-    before = fields.Dict(required=True, metadata={"description": "The state at `from`."})
-    after = fields.Dict(required=True, metadata={"description": "The state at `to`."})
+    before = typed(
+        "PartnershipState", required=True, metadata={"description": "The state at `from`."}
+    )
+    after = typed("PartnershipState", required=True, metadata={"description": "The state at `to`."})
     trust_change = fields.Float(required=True)
     events = fields.List(
         fields.Nested(RecordedEventOut),

@@ -4,7 +4,7 @@ events live from `/v1/stream`. Nothing comes from elsewhere: it works offline.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,27 +14,32 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
-from marshmallow import EXCLUDE, Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from api import session
 from api.errors import Problem
 from api.schemas import Instant, PeriodBound
 from api.services import pactlog
+from api.views import signin
 from api.web import authorize, operation
+from events.catalog import CATALOG, CONFIDENCE_LEVELS
 from events.fields import Slug
 from service.pactlog import PactlogService
-from service.read.answers import Knowledge, Uncounted
+from service.read.answers import Knowledge, PartnershipSummary, Uncounted
 from service.read.series import pick
 from service.steps import Step
 
 bp = Blueprint("dashboard", __name__, template_folder="../templates")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
-TIMELINE_LIMIT = 500
+TIMELINE_LIMIT = 1000
+PAGE_SIZE = 20
 MAX_CHART_POINTS = 120
 WIDTH, HEIGHT = 480, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 10, 24
@@ -47,10 +52,40 @@ class PageQuery(Schema):
     partnership = Slug(load_default=None)
     as_of = PeriodBound(load_default=None)
     known_at = Instant(load_default=None)
+    # The timeline's filter and page.
+    type = fields.String(load_default=None, validate=validate.OneOf(tuple(CATALOG)))
+    confidence = fields.String(load_default=None, validate=validate.OneOf(CONFIDENCE_LEVELS))
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    """What the page's timeline shows: a type, at least a confidence, words in it; a page."""
+
+    type: str | None = None
+    confidence: str | None = None
+    text: str | None = None
+    page: int = 1
+
+    @property
+    def active(self) -> bool:
+        return bool(self.type or self.confidence or self.text)
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        if not self.text:
+            return True
+        words = " ".join(
+            [event["type"], event["summary"], event["occurred_on"]]
+            + [str(v) for s in event.get("sources", []) for v in s.values()]
+        ).casefold()
+        return all(word in words for word in self.text.casefold().split())
 
 
 @bp.get("/")
-@operation(scope=None, response={"type": "string"}, media="text/html", conditional=False)
+@operation(
+    scope=None, response={"type": "string"}, media="text/html", conditional=False, pages=(401,)
+)
 def page() -> Response:
     """The dashboard: trust and investments over time, disputes, risks, the timeline, live.
 
@@ -60,7 +95,7 @@ def page() -> Response:
     try:
         authorize("read")
     except Problem as problem:
-        return _html("dashboard/unauthorized.html", problem.status, problem=problem)
+        return signin.page(problem.status, next_url=request.full_path.rstrip("?"))
     errors: dict[str, Any] = {}
     given = {k: v for k, v in request.args.items() if v.strip()}  # the form sends empty fields
     try:
@@ -71,12 +106,16 @@ def page() -> Response:
     service = pactlog()
     partnerships = service.partnerships()
     slugs = [p.slug for p in partnerships]
-    slug = args["partnership"] if args["partnership"] in slugs else None
-    if slug is None and args["partnership"]:
+    if args["partnership"] and args["partnership"] not in slugs:
         errors["partnership"] = [f"No partnership {args['partnership']!r}."]
-    slug = slug or (slugs[0] if slugs else None)
-    view = build_view(service, slug, args["as_of"], args["known_at"]) if slug is not None else None
-    return _html(
+    slug = landing(partnerships, args["partnership"], request.cookies.get(REMEMBERED))
+    chosen = TimelineFilter(args["type"], args["confidence"], args["q"], args["page"])
+    view = (
+        build_view(service, slug, args["as_of"], args["known_at"], chosen)
+        if slug is not None
+        else None
+    )
+    response = _html(
         "dashboard/index.html",
         200,
         partnerships=partnerships,
@@ -84,7 +123,41 @@ def page() -> Response:
         errors=errors,
         today=service.clock().date(),
         short_amount=short_amount,
+        signed_in=g.get("token") is not None and session.is_session(g.token),
+        catalog=sorted(CATALOG),
+        confidence_levels=CONFIDENCE_LEVELS,
+        page_link=page_link,
     )
+    if slug is not None and slug == args["partnership"]:
+        response.set_cookie(
+            REMEMBERED, slug, max_age=365 * 86400, httponly=True, samesite="Lax", path="/"
+        )
+    return response
+
+
+REMEMBERED = "pactlog_partnership"
+
+
+def landing(
+    partnerships: list[PartnershipSummary], asked: str | None, remembered: str | None
+) -> str | None:
+    """The partnership to show: the one asked for, else the one this browser chose last, else
+    the one with the latest event recorded (most recently active)."""
+    slugs = {p.slug for p in partnerships}
+    for choice in (asked, remembered):
+        if choice in slugs:
+            return choice
+    if not partnerships:
+        return None
+    return max(partnerships, key=lambda p: (p.position, p.slug)).slug
+
+
+def page_link(**changes: Any) -> str:
+    """This page's URL with some query parameters changed (empty ones dropped)."""
+    args = {k: v for k, v in request.args.items() if v.strip()}
+    args.update({k: str(v) for k, v in changes.items() if v is not None})
+    values: dict[str, Any] = {k: v for k, v in args.items() if v}
+    return url_for("dashboard.page", **values)
 
 
 @bp.get("/assets/dashboard.css")
@@ -92,6 +165,20 @@ def page() -> Response:
 def stylesheet() -> Response:
     """The dashboard's styles (served here: nothing is loaded from elsewhere)."""
     return _asset("dashboard.css", "text/css")
+
+
+@bp.get("/assets/favicon.svg")
+@operation(scope=None, response={"type": "string"}, media="image/svg+xml", conditional=False)
+def favicon() -> Response:
+    """The dashboard's icon."""
+    return _asset("favicon.svg", "image/svg+xml")
+
+
+@bp.get("/favicon.ico")
+@operation(scope=None, response={"type": "string"}, media="image/svg+xml", conditional=False)
+def favicon_ico() -> Response:
+    """The same icon where browsers look for it by default."""
+    return _asset("favicon.svg", "image/svg+xml")
 
 
 @bp.get("/assets/dashboard.js")
@@ -147,6 +234,9 @@ class View:
     not_yet_counted: list[Uncounted]
     events: list[dict[str, Any]]
     more_events: bool
+    shown: TimelineFilter
+    matching: int
+    pages: int
     step: Step
     start: date
     end: date
@@ -169,15 +259,27 @@ def auto_step(start: date, end: date) -> Step:
 
 
 def build_view(
-    service: PactlogService, slug: str, as_of: date | None, known_at: datetime | None
+    service: PactlogService,
+    slug: str,
+    as_of: date | None,
+    known_at: datetime | None,
+    shown: TimelineFilter | None = None,
 ) -> View:
     answer = service.state(slug, as_of, known_at)
     whole = service.window(slug, known_at=known_at)
-    shown = service.window(slug, as_of=as_of, known_at=known_at)
-    start, end = shown.start, shown.end
+    cut = service.window(slug, as_of=as_of, known_at=known_at)
+    start, end = cut.start, cut.end
     step = auto_step(start, end)
     rows = service.headlines(slug, start, end, step, known_at).points
-    page = service.timeline(slug, as_of=as_of, known_at=known_at, limit=TIMELINE_LIMIT)
+    shown = shown or TimelineFilter()
+    timeline = service.timeline(
+        slug, as_of=as_of, known_at=known_at, limit=TIMELINE_LIMIT,
+        types=[shown.type] if shown.type else (), min_confidence=shown.confidence,
+    )  # fmt: skip
+    # Newest first, so that what arrives live lands on the first page.
+    matching = [e for e in reversed(timeline.events) if shown.matches(e)]
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    shown = replace(shown, page=min(shown.page, pages))
     query: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), "step": step.value}
     if known_at is not None:
         query["known_at"] = known_at.isoformat()
@@ -188,8 +290,11 @@ def build_view(
         state=answer.state,
         knowledge=answer.knowledge,
         not_yet_counted=answer.not_yet_counted,
-        events=page.events,
-        more_events=page.cursor is not None,
+        events=matching[(shown.page - 1) * PAGE_SIZE : shown.page * PAGE_SIZE],
+        more_events=timeline.cursor is not None,
+        shown=shown,
+        matching=len(matching),
+        pages=pages,
         step=step,
         start=start,
         end=end,

@@ -1,25 +1,50 @@
-"""The OpenAPI document and a page to read it, rendered on the server (works offline)."""
+"""The OpenAPI document and an interactive reference to read and try it: Swagger UI, served from
+the `swagger-ui-bundle` package (nothing from a CDN: it works offline), and a page documenting
+every problem type at the anchor its `type` URI points to."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, render_template_string
-from markupsafe import Markup
+import swagger_ui_bundle
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 
-from api.errors import PROBLEM_TYPES
-from api.openapi import build_spec
+from api.errors import PROBLEM_TYPES, problem_descriptions
+from api.openapi import PATH_ENUMS, build_spec
 from api.web import operation
 
-bp = Blueprint("docs", __name__)
+bp = Blueprint("docs", __name__, template_folder="../templates")
+SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# What the page loads: Swagger UI from the package (nothing else of it is served) and our own
+# start-up script and styles (no inline script: the page's Content-Security-Policy forbids it).
+ASSETS = {
+    "swagger-ui.css": (SWAGGER_UI, "text/css"),
+    "swagger-ui-bundle.js": (SWAGGER_UI, "text/javascript"),
+    "docs.js": (STATIC, "text/javascript"),
+    "docs.css": (STATIC, "text/css"),
+}
+PATH_ENUMS["name"] = list(ASSETS)
 
 
 def spec() -> dict[str, Any]:
-    """The document, built once per app (the routes do not change after start)."""
+    """The document, built once per app (the routes do not change after start); `servers` names
+    the URL it was asked at, as the client saw it."""
     built = current_app.extensions.get("pactlog.openapi")
     if built is None:
         built = current_app.extensions["pactlog.openapi"] = build_spec(current_app)
-    return dict(built)
+    document = dict(built)
+    document["servers"] = [{"url": request.host_url.rstrip("/"), "description": "This server"}]
+    return document
 
 
 @bp.get("/openapi.json")
@@ -30,77 +55,42 @@ def openapi() -> Any:
 
 
 @bp.get("/docs")
-@operation(scope=None, response={"type": "string"}, media="text/html")
-def docs() -> Any:
-    """This API's reference, as a page."""
-    return current_app.response_class(
-        render_template_string(_PAGE, spec=spec(), problems=PROBLEM_TYPES, ref=_ref),
-        mimetype="text/html",
+@operation(scope=None, response={"type": "string"}, media="text/html", conditional=False)
+def docs() -> Response:
+    """This API's interactive reference (Swagger UI: read it, and try requests with a token)."""
+    return _html("docs/reference.html")
+
+
+@bp.get("/docs/problems")
+@operation(scope=None, response={"type": "string"}, media="text/html", conditional=False)
+def problems() -> Response:
+    """Every problem type an answer can name: its status, what it means, what to do."""
+    rows = [
+        {"kind": kind, "status": status, "title": title, "description": problem_descriptions[kind]}
+        for kind, (status, title) in sorted(PROBLEM_TYPES.items(), key=lambda i: (i[1][0], i[0]))
+    ]
+    return _html("docs/problems.html", problems=rows)
+
+
+@bp.get("/docs/assets/<name>")
+@operation(
+    scope=None,
+    response={"type": "string"},
+    media="text/javascript",
+    alternatives=(("text/css", {"type": "string"}),),
+    conditional=False,
+)
+def asset(name: str) -> Response:
+    """The reference page's script and styles (Swagger UI's from the swagger-ui-bundle package)."""
+    if name not in ASSETS:
+        abort(404)
+    directory, mimetype = ASSETS[name]
+    return send_from_directory(directory, name, mimetype=mimetype, max_age=3600)
+
+
+def _html(template: str, **context: Any) -> Response:
+    response = current_app.response_class(
+        render_template(template, **context), mimetype="text/html"
     )
-
-
-def _ref(schema: dict[str, Any] | None) -> Markup:
-    """A schema in a few words: a link to its component, or its type."""
-    if not schema:
-        return Markup("")
-    if "$ref" in schema:
-        name = str(schema["$ref"]).rsplit("/", 1)[-1]
-        return Markup('<a href="#schema-{0}">{0}</a>').format(name)
-    if "oneOf" in schema:
-        return Markup(" or ").join(_ref(s) for s in schema["oneOf"])
-    if schema.get("type") == "array":
-        return Markup("array of {}").format(_ref(schema.get("items")))
-    return Markup("{}").format(schema.get("type", "object"))
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{{ spec.info.title }} API</title>
-<style>
-body{font:15px/1.45 system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#222}
-code,pre{font:13px ui-monospace,monospace}h2{margin-top:2.5rem;border-bottom:1px solid #ddd}
-.op{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
-.m{display:inline-block;min-width:4rem;font-weight:700;text-transform:uppercase}
-.get{color:#0a6}.post{color:#06c}table{border-collapse:collapse;margin:.4rem 0}
-td,th{border-bottom:1px solid #eee;padding:.2rem .6rem;text-align:left;vertical-align:top}
-.muted{color:#777}
-</style></head><body>
-<h1>{{ spec.info.title }} API <span class="muted">v{{ spec.info.version }}</span></h1>
-<p>{{ spec.info.description }}</p>
-<p>The machine-readable document: <a href="/openapi.json">/openapi.json</a> (OpenAPI
-{{ spec.openapi }}). Send <code>Authorization: Bearer &lt;token&gt;</code>.</p>
-<h2>Endpoints</h2>
-{% for path, ops in spec.paths.items() %}{% for method, op in ops.items() %}
-<div class="op" id="{{ op.operationId }}">
-<div><span class="m {{ method }}">{{ method }}</span> <code>{{ path }}</code>
- — {{ op.summary }}</div>
-{% if op.description %}<p>{{ op.description }}</p>{% endif %}
-{% if op.security %}<p class="muted">Scope: {% for s in op.security %}
-{% for name, scopes in s.items() %}{{ scopes|join(", ") }}{% endfor %}
-{% if not s %}anonymous allowed{% endif %}{% if not loop.last %} or {% endif %}{% endfor %}
-</p>{% endif %}
-{% if op.parameters %}<table><tr><th>parameter</th><th>in</th><th>type</th><th>description</th></tr>
-{% for p in op.parameters %}<tr><td><code>{{ p.name }}</code>{% if p.required %} *{% endif %}</td>
-<td>{{ p.in }}</td><td>{{ ref(p.schema) }}</td><td>{{ p.description }}</td></tr>{% endfor %}
-</table>{% endif %}
-{% if op.requestBody %}<p>Body: <code>{{ ref(op.requestBody.content["application/json"].schema)
- }}</code></p>{% endif %}
-<table>{% for status, r in op.responses.items() %}<tr><td>{{ status }}</td><td>{{ r.description }}
-{% for type, c in (r.content or {}).items() %} <code>{{ type }}</code> {{ ref(c.schema) }}
-{% endfor %}</td></tr>{% endfor %}</table>
-</div>{% endfor %}{% endfor %}
-<h2>Schemas</h2>
-{% for name, schema in spec.components.schemas.items() %}
-<h3 id="schema-{{ name }}">{{ name }}</h3>{% if schema.description %}<p>{{ schema.description }}
-</p>{% endif %}<table><tr><th>field</th><th>type</th><th>description</th></tr>
-{% for field, f in (schema.properties or {}).items() %}<tr><td><code>{{ field }}</code>
-{% if field in (schema.required or []) %} *{% endif %}</td><td>{{ ref(f) }}{% if f.enum %}:
-{{ f.enum|join(", ") }}{% endif %}</td><td>{{ f.description }}</td></tr>{% endfor %}</table>
-{% endfor %}
-<h2>Problems</h2>
-<table><tr><th>type</th><th>status</th><th>title</th></tr>
-{% for kind, (status, title) in problems.items() %}<tr id="problem-{{ kind }}">
-<td><code>/docs#problem-{{ kind }}</code></td><td>{{ status }}</td><td>{{ title }}</td></tr>
-{% endfor %}</table>
-</body></html>
-"""
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,5 +1,10 @@
 """Prometheus metrics at `GET /metrics`: requests, the log and projection lag, and each
-partnership's headline figures."""
+partnership's headline figures.
+
+Under gunicorn (`metrics_dir`, from `PROMETHEUS_MULTIPROC_DIR`, which gunicorn.conf.py sets up)
+the request counters are prometheus-client's multiprocess ones: each worker writes its own file
+and any worker's scrape sums them all. The figures read from the store are the same whichever
+worker answers. No `_created` series: they only double what a scraper already knows."""
 
 from __future__ import annotations
 
@@ -9,9 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from api.services import services
@@ -66,7 +78,9 @@ class _DomainCollector(Collector):
             status.projected_position,
         )
         yield GaugeMetricFamily(
-            "pactlog_projection_lag", "Positions the read side trails the log by.", status.lag
+            "pactlog_projection_lag_events",
+            "Events (log positions) the read side trails the log by.",
+            status.lag,
         )
         trust = GaugeMetricFamily(
             "pactlog_trust_level", "Trust level now (0-100).", labels=["partnership"]
@@ -79,8 +93,8 @@ class _DomainCollector(Collector):
             "pactlog_partnership_events", "Events folded.", labels=["partnership"]
         )
         invested = GaugeMetricFamily(
-            "pactlog_invested",
-            "Invested totals, in units of the currency.",
+            "pactlog_invested_currency_units",
+            "Invested totals, in units of the currency the `currency` label names.",
             labels=["partnership", "currency", "status"],
         )
         for p in partnerships:
@@ -98,18 +112,24 @@ class _DomainCollector(Collector):
 
 @bp.record_once
 def _instrument(state: Any) -> None:
-    """Each app gets its own registry (tests build many apps; nothing is global)."""
+    """Each app gets its own registry (tests build many apps); with `metrics_dir` the request
+    counters live in the shared files instead, and the registry reads them all."""
     app: Flask = state.app
+    disable_created_metrics()  # type: ignore[no-untyped-call]
     registry = CollectorRegistry()
+    shared = services(app).settings.metrics_dir
+    if shared:
+        MultiProcessCollector(registry, path=shared)  # type: ignore[no-untyped-call]
+    own = None if shared else registry
     labels = ["endpoint", "method", "status"]
     app.extensions["pactlog.metrics"] = Instruments(
         registry,
-        Counter("pactlog_http_requests", "HTTP requests answered.", labels, registry=registry),
+        Counter("pactlog_http_requests", "HTTP requests answered.", labels, registry=own),
         Histogram(
             "pactlog_http_request_duration_seconds",
             "Time to answer (for a stream: to its first byte).",
             labels,
-            registry=registry,
+            registry=own,
         ),
     )
     registry.register(_DomainCollector(app))

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from marshmallow import fields, validate
 
+from api.contracts import typed
 from api.errors import Problem
 from api.schemas import MAX_POSITION, DateRange, Instant, PeriodBound, StreamKnowledge
 from api.services import pactlog
@@ -63,8 +64,10 @@ class SeriesOut(StreamKnowledge):
     step = fields.String(required=True)
     from_ = fields.Date(data_key="from", required=True)
     to = fields.Date(required=True)
-    points = fields.List(
-        fields.Dict(),
+    points = typed(
+        "SeriesPoint",
+        fields.List,
+        cls_or_instance=fields.Dict(),
         required=True,
         metadata={
             "description": "`{at, value}` per point; `invested` gives per currency "
@@ -74,7 +77,12 @@ class SeriesOut(StreamKnowledge):
 
 
 @bp.get("/v1/partnerships/<slug:slug>/series/<metric>")
-@operation(query=SeriesQuery, response=SeriesOut, errors=(404, 422))
+@operation(
+    query=SeriesQuery,
+    response=SeriesOut,
+    errors=(404, 422),
+    alternatives=(("text/csv", {"type": "string", "example": "at,trust\n2023-11-01,62.0\n"}),),
+)
 def series(slug: str, metric: str, args: dict[str, Any]) -> Any:
     """A time series: trust, invested, open_disputes, open_risks or events (JSON or CSV).
 

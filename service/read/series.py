@@ -74,20 +74,18 @@ class SeriesReads:
         as_of: date | None,
         known_at: datetime | None,
     ) -> Window:
-        """The first and last day a series covers: by default from the first event to today (or
-        `as_of`); `as_of` caps `end`."""
-        if end is None:
-            end = as_of or self.clock().date()
-        elif as_of is not None:
-            end = min(end, as_of)
-        if start is None:
-            first = self.partnership.timeline(
-                slug, as_of=None, known_at=known_at, types=(), start=None, end=None,
-                min_confidence=None, after="", limit=1,
-            ).events  # fmt: skip
-            start = PartialDate.parse(first[0]["occurred_on"]).start if first else end
-            start = min(start, end)
-        return Window(start, end)
+        """The first and last day a series covers: from the partnership's first event (its
+        formation: nothing before it has a state) to the cut, `end`, `as_of` or today, whichever
+        comes first (no point is projected into the future)."""
+        today = self.clock().date()
+        end = min(day for day in (end, as_of, today) if day is not None)
+        first = self.partnership.timeline(
+            slug, as_of=None, known_at=known_at, types=(), start=None, end=None,
+            min_confidence=None, after="", limit=1,
+        ).events  # fmt: skip
+        formed = PartialDate.parse(first[0]["occurred_on"]).start if first else end
+        start = max(start, formed) if start is not None else formed
+        return Window(min(start, end), end)
 
     def stepped(
         self, slug: str, start: date, end: date, step: Step, known_at: datetime | None

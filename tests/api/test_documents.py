@@ -4,12 +4,14 @@ health checks."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from api.errors import PROBLEM_TYPES
 from events.catalog import CATALOG
 from tests.api.helpers import problem
 
@@ -60,11 +62,32 @@ def test_every_reference_in_the_document_resolves(client: FlaskClient) -> None:
         assert name in spec["components"]["schemas"]
 
 
-def test_the_docs_page_lists_the_endpoints_and_works_offline(client: FlaskClient) -> None:
+def test_the_docs_page_is_swagger_ui_served_from_here_and_works_offline(
+    client: FlaskClient,
+) -> None:
     page = client.get("/docs").get_data(as_text=True)
-    assert "/v1/partnerships/{slug}/state" in page
-    assert "problem-stale-version" in page
+    assert 'name="viewport"' in page
     assert not re.search(r'(src|href)="(https?:)?//', page)
+    assets = re.findall(r'(?:src|href)="(/docs/assets/[^"]+)"', page)
+    assert "/docs/assets/swagger-ui-bundle.js" in assets
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert b"//cdn" not in response.data[:2000]
+    assert client.get("/docs/assets/index.html").status_code == 404
+
+
+def test_every_problem_type_is_documented_where_its_absolute_uri_points(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/docs/problems").get_data(as_text=True)
+    for kind in PROBLEM_TYPES:
+        assert f'id="{kind}"' in page
+    response = client.delete("/v1/catalog")
+    kind_uri = problem(response, 405)["type"]
+    assert kind_uri == "http://localhost/docs/problems#method-not-allowed"
+    anchor = kind_uri.split("#")[1]
+    assert f'id="{anchor}"' in client.get(kind_uri.split("#")[0]).get_data(as_text=True)
 
 
 def test_health_and_readiness(client: FlaskClient) -> None:
@@ -77,3 +100,67 @@ def test_an_unknown_route_and_a_wrong_method_are_problems(client: FlaskClient) -
     response = client.delete("/v1/catalog")
     problem(response, 405)
     assert "GET" in response.headers["Allow"]
+
+
+def test_the_document_types_each_event_and_each_answer(client: FlaskClient) -> None:
+    spec = spec_of(client)
+    schemas = spec["components"]["schemas"]
+    event_input = schemas["EventInput"]
+    assert event_input["discriminator"]["propertyName"] == "type"
+    assert len(event_input["oneOf"]) == len(event_input["discriminator"]["mapping"]) >= 20
+    investment = schemas["InvestmentMadeInput"]
+    assert investment["properties"]["type"]["enum"] == ["InvestmentMade"]
+    assert investment["properties"]["data"] == {"$ref": "#/components/schemas/InvestmentMadeData"}
+    assert "discriminator" in schemas["RecordedEventOut"]
+    assert schemas["StateOut"]["properties"]["state"]["allOf"] == [
+        {"$ref": "#/components/schemas/PartnershipState"}
+    ]
+    assert schemas["TrustOut"]["properties"]["contributions"]["items"] == {
+        "$ref": "#/components/schemas/TrustContribution"
+    }
+    assert "PartnershipState" in str(schemas["DiffOut"]["properties"]["before"])
+    assert "SeriesPoint" in str(schemas["SeriesOut"]["properties"]["points"])
+
+
+def enums(node: Any) -> Iterator[list[Any]]:
+    if isinstance(node, dict):
+        if isinstance(node.get("enum"), list):
+            yield node["enum"]
+        for value in node.values():
+            yield from enums(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from enums(item)
+
+
+def test_the_document_names_media_types_servers_and_operations_plainly(
+    client: FlaskClient,
+) -> None:
+    spec = spec_of(client)
+    assert spec["servers"] == [{"url": "http://localhost", "description": "This server"}]
+    paths = spec["paths"]
+    series = paths["/v1/partnerships/{slug}/series/{metric}"]["get"]
+    assert set(series["responses"]["200"]["content"]) == {"application/json", "text/csv"}
+    metric = next(p for p in series["parameters"] if p["name"] == "metric")
+    assert metric["schema"]["enum"] == [
+        "trust",
+        "invested",
+        "open_disputes",
+        "open_risks",
+        "events",
+    ]
+    stream = paths["/v1/stream"]["get"]["responses"]["200"]["content"]
+    assert "text/event-stream" in stream
+    log = paths["/v1/events"]["get"]["responses"]["200"]["content"]
+    assert "application/cloudevents-batch+json" in log
+    assert not [e for e in enums(spec) if None in e]  # an absent value is not an enum value
+    ids = [op["operationId"] for ops in paths.values() for op in ops.values()]
+    assert len(ids) == len(set(ids))
+    for operation_id in ids:
+        words = operation_id.split("_")
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", operation_id), operation_id
+        assert len(set(words)) == len(words), operation_id  # no log_log
+    assert paths["/v1/events"]["get"]["operationId"] == "list_log_events"
+    tags = [tag["name"] for tag in spec["tags"]]
+    assert tags[0] == "partnerships"  # the API before the pages
+    assert {t for ops in paths.values() for op in ops.values() for t in op["tags"]} <= set(tags)

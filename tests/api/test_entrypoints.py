@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from flask.testing import FlaskCliRunner
 
 from api import wsgi
 from api.app import create_app
-from api.cli import cli
+from api.cli import _app, cli
 from api.services import services
 from tests.api.helpers import EXAMPLE
 
@@ -54,3 +56,16 @@ def test_the_cli_loads_verifies_and_manages_tokens(tmp_path: Path) -> None:
     assert runner.invoke(cli, ["token", "revoke", token_id]).exit_code != 0
     assert "revoked" in runner.invoke(cli, ["token", "list"]).output
     services(app).close()
+
+
+def test_the_cli_help_shows_pactlog_options_only_and_a_version() -> None:
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["--help"], obj=ScriptInfo(create_app=_app))
+    assert shown.exit_code == 0
+    assert "--app" not in shown.output
+    assert "--debug" not in shown.output
+    assert "--env-file" not in shown.output
+    assert "serve" in shown.output
+    version = runner.invoke(cli, ["--version"])
+    assert version.exit_code == 0
+    assert version.output.startswith("pactlog, version ")

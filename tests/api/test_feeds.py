@@ -163,8 +163,9 @@ def test_a_series_in_one_pass_equals_the_state_as_of_each_of_its_dates(
     }
     dates = [p["at"] for p in answers["trust"]["points"]]
     assert len(dates) == 29
-    assert dates[0] == "2019-06-01"
-    assert dates[1] == "2019-07-01"
+    assert dates[0] == "2019-07-22"  # formation: nothing before it has a state
+    assert dates[1] == "2019-10-01"
+    assert dates[-1] == "2026-06-30"  # the cut itself
     for index, at in enumerate(dates):
         state = client.get(f"/v1/partnerships/{SLUG}/state?as_of={at}", headers=reader).get_json()
         state = state["state"]
@@ -221,7 +222,13 @@ def test_a_series_is_csv_when_asked_by_accept_or_format(
     assert [(r["at"], int(r["open_disputes"])) for r in rows] == [
         (p["at"], p["value"]) for p in as_json["points"]
     ]
-    assert [r["at"] for r in rows] == ["2023-01-01", "2023-04-01", "2023-07-01", "2023-10-01"]
+    assert [r["at"] for r in rows] == [
+        "2023-01-01",
+        "2023-04-01",
+        "2023-07-01",
+        "2023-10-01",
+        "2023-12-31",
+    ]
 
 
 @pytest.mark.usefixtures("loaded")
@@ -233,7 +240,7 @@ def test_invested_as_csv_has_committed_and_paid_columns_per_currency(
     ).get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["at", "USD_committed", "USD_paid"]
-    assert rows[1] == ["2019-01-01", "0", "0"]  # before the first investment
+    assert rows[1][0] == "2019-07-22"  # from formation
     state = client.get(f"/v1/partnerships/{SLUG}/state?as_of=2024-01-01", headers=reader)
     totals = state.get_json()["state"]["investments"]["totals"]["USD"]
     assert rows[-1] == ["2024-01-01", totals["committed"], totals["paid"]]
@@ -249,18 +256,38 @@ def test_a_series_defaults_to_monthly_from_the_first_event_and_as_of_ends_it(
     assert body["to"] == "2020-12-31"
     assert body["as_of"] == "2020-12-31"
     assert [p["at"] for p in body["points"]][:3] == ["2019-07-22", "2019-08-01", "2019-09-01"]
-    assert body["points"][-1]["at"] == "2020-12-01"
+    assert body["points"][-1]["at"] == "2020-12-31"  # the as_of state itself
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_series_ends_at_the_cut_and_never_in_the_future(
+    client: FlaskClient, reader: dict[str, str]
+) -> None:
+    body = client.get(f"{SERIES}/trust?as_of=2023-11-20", headers=reader).get_json()
+    state = client.get(f"/v1/partnerships/{SLUG}/state?as_of=2023-11-20", headers=reader)
+    assert body["points"][-1] == {
+        "at": "2023-11-20",
+        "value": state.get_json()["state"]["trust"]["score"],
+    }
+    ahead = client.get(f"{SERIES}/trust?to=2099-01-01&step=quarter", headers=reader).get_json()
+    today = client.get(f"/v1/partnerships/{SLUG}/trust", headers=reader).get_json()["trust"]["at"]
+    assert ahead["to"] == today
+    assert ahead["points"][-1]["at"] == today
 
 
 @pytest.mark.usefixtures("loaded")
 def test_series_refuse_unknown_metrics_bad_ranges_and_too_many_points(
-    client: FlaskClient, reader: dict[str, str]
+    client: FlaskClient, reader: dict[str, str], writer: dict[str, str]
 ) -> None:
     assert problem(client.get(f"{SERIES}/mood", headers=reader), 404)["metric"] == "mood"
     body = problem(client.get(f"{SERIES}/trust?from=2024&to=2023", headers=reader), 422)
     assert body["errors"][0]["field"] == "from"
-    body = problem(client.get(f"{SERIES}/trust?from=1900&step=day", headers=reader), 422)
-    assert body["errors"][0]["field"] == "step"
+    since_formation = client.get(f"{SERIES}/trust?from=1900&step=quarter", headers=reader)
+    assert since_formation.get_json()["from"] == "2019-07-22"  # nothing before formation
+    old = {"slug": "old-pact", "name": "Old", "parties": ["A", "B"], "occurred_on": "1990"}
+    assert client.post("/v1/partnerships", json=old, headers=writer).status_code == 201
+    too_many = client.get("/v1/partnerships/old-pact/series/trust?step=day", headers=reader)
+    assert problem(too_many, 422)["errors"][0]["field"] == "step"
     problem(client.get("/v1/partnerships/no-such/series/trust", headers=reader), 404)
 
 
@@ -297,13 +324,14 @@ def test_metrics_count_requests_and_show_the_log_and_each_partnership(
     assert sample(text, "pactlog_http_request_duration_seconds_count", **ok) == 2
     assert sample(text, "pactlog_http_request_duration_seconds_bucket", **ok, le="+Inf") == 2
     assert sample(text, "pactlog_log_position") == 34
-    assert sample(text, "pactlog_projection_lag") == 0
+    assert "_created" not in text
+    assert sample(text, "pactlog_projection_lag_events") == 0
     assert sample(text, "pactlog_trust_level", partnership=SLUG) == state["trust"]["score"]
     assert sample(text, "pactlog_open_disputes", partnership=SLUG) == len(state["disputes"]["open"])
     usd = state["investments"]["totals"]["USD"]
     for status in ("committed", "paid"):
         assert sample(
-            text, "pactlog_invested", partnership=SLUG, currency="USD", status=status
+            text, "pactlog_invested_currency_units", partnership=SLUG, currency="USD", status=status
         ) == float(usd[status])
 
 
@@ -344,9 +372,11 @@ def test_the_page_shows_the_timeline_the_trust_figure_and_charts_with_the_series
 
 
 def test_the_page_asks_for_a_token_when_reads_are_not_anonymous(client: FlaskClient) -> None:
-    response = client.get("/")
+    response = client.get("/?as_of=2023-11-20")
     assert response.status_code == 401
-    assert "PACTLOG_ANONYMOUS_READS" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'action="/sign-in"' in html
+    assert 'name="next" value="/?as_of=2023-11-20"' in html
 
 
 @pytest.mark.usefixtures("loaded")
@@ -416,3 +446,23 @@ def test_every_query_of_the_grafana_dashboard_reads_the_series_endpoint(
             assert column["selector"] in rows[0], (url, column)
         asked += 1
     assert asked >= 7
+
+
+@pytest.mark.usefixtures("loaded")
+def test_the_grafana_dashboard_asks_for_its_inputs_and_lists_the_partnerships(
+    client: FlaskClient, reader: dict[str, str]
+) -> None:
+    dashboard = json.loads(GRAFANA.read_text())
+    inputs = {i["name"]: i for i in dashboard["__inputs"]}
+    assert inputs["DS_PACTLOG"]["pluginId"] == "yesoreyeram-infinity-datasource"
+    uids = {
+        target["datasource"]["uid"] for panel in dashboard["panels"] for target in panel["targets"]
+    }
+    assert uids == {"${DS_PACTLOG}"}
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    partnership = variables["partnership"]
+    assert partnership["type"] == "query"
+    query = partnership["query"]["infinityQuery"]
+    answer = client.get(query["url"].replace("${pactlog}", ""), headers=reader).get_json()
+    slugs = [row[query["columns"][0]["selector"]] for row in answer[query["root_selector"]]]
+    assert partnership["current"]["value"] in slugs

@@ -44,3 +44,24 @@ def test_paging_the_log_sees_every_event_once_even_while_another_client_appends(
 def test_a_negative_after_is_a_422(client: FlaskClient, reader: dict[str, str]) -> None:
     response = client.get("/v1/events?after=-1", headers=reader)
     assert fields_named(problem(response, 422)) == {"after"}
+
+
+def test_a_cloudevents_batch_when_asked_for_by_accept(
+    client: FlaskClient, reader: dict[str, str]
+) -> None:
+    accept = {"Accept": "application/cloudevents-batch+json"}
+    response = client.get("/v1/events?limit=3", headers={**reader, **accept})
+    assert response.status_code == 200
+    assert response.mimetype == "application/cloudevents-batch+json"
+    batch = response.get_json(force=True)
+    assert isinstance(batch, list)
+    assert [e["position"] for e in batch] == [1, 2, 3]
+    assert all(e["specversion"] == "1.0" for e in batch)
+    assert response.headers["Pactlog-Position"] == "3"
+    assert response.headers["Link"] == '</v1/events?after=3&limit=3>; rel="next"'
+    etag = {"If-None-Match": response.headers["ETag"]}
+    again = client.get("/v1/events?limit=3", headers={**reader, **accept, **etag})
+    assert again.status_code == 304
+    plain = client.get("/v1/events?limit=3", headers=reader)
+    assert plain.mimetype == "application/json"
+    assert plain.get_json()["events"] == batch

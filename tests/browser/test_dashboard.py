@@ -33,11 +33,17 @@ def test_the_page_loads_with_the_example_timeline(server: Server, page: Any) -> 
     page.goto(server.base + "/")
     assert page.locator("#headline-title").inner_text().startswith("OpenAI–Microsoft")
     events = page.locator("#timeline > li")
-    assert events.count() == timeline_count(server) >= 34
-    first = events.first
-    assert first.locator("time").inner_text() == "2019-07-22"
-    assert first.locator(".confidence").inner_text() == "confirmed"
-    assert "seed article" in first.locator(".sources").inner_text()
+    assert events.count() == 20  # a page of them, newest first
+    assert page.locator("#timeline-title .count").inner_text() == str(timeline_count(server))
+    assert page.locator("#timeline-page").inner_text() == "Page 1 of 2"
+    with page.expect_navigation():
+        page.get_by_role("link", name="Older →").click()
+    oldest = page.locator("#timeline > li").last
+    assert oldest.locator("time").inner_text() == "2019-07-22"
+    assert oldest.locator(".confidence").inner_text() == "confirmed"
+    cited = oldest.locator(".sources a").first
+    assert cited.get_attribute("href", timeout=1000).startswith("https://openai.com/")
+    page.goto(server.base + "/")
     assert trust_shown(page) == state(server)["trust"]["score"]
     assert page.get_by_label("Partnership").input_value() == SLUG
     screenshot(page, "dashboard-laptop")
@@ -122,7 +128,81 @@ def test_an_event_appended_through_the_api_appears_without_a_reload(
     item.wait_for(state="visible")
     assert "A browser test says hello, live" in item.inner_text()
     assert item.locator(".confidence").inner_text() == "rumored"
-    assert page.locator("#timeline > li").count() == before + 1
+    assert page.locator("#timeline > li").first.get_attribute("data-position") == str(
+        answer.body["position"]
+    )  # newest first
+    assert page.locator("#timeline > li").count() == min(before + 1, 20)
     assert page.evaluate("window.sameDocument") is True  # not reloaded
     assert "A browser test says hello" in page.locator("#live-status").inner_text()
     screenshot(page, "dashboard-live-event")
+
+
+def test_the_as_of_charts_end_at_the_as_of_state_and_start_at_formation(
+    server: Server, page: Any
+) -> None:
+    page.goto(server.base + f"/?partnership={SLUG}&as_of=2023-11-20")
+    points = page.locator("#trust-chart circle.point")
+    first = points.first.locator("title").text_content()
+    last = points.last.locator("title").text_content()
+    assert first.startswith("2019-07-22: ")  # formation, not before
+    expected = state(server, as_of="2023-11-20")["trust"]["score"]
+    assert last == f"2023-11-20: {expected}"  # the replay's own point, the headline's figure
+    assert trust_shown(page) == expected
+    screenshot(page, "dashboard-as-of-chart")
+
+
+def test_the_timeline_filters_by_type_confidence_and_words_and_pages(
+    server: Server, page: Any
+) -> None:
+    page.goto(server.base + f"/?partnership={SLUG}")
+    page.get_by_label("Type").select_option("DisputeOpened")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    types = page.locator("#timeline > li .type").all_inner_texts()
+    assert types
+    assert set(types) == {"DisputeOpened"}
+    page.get_by_label("Confidence").select_option("reported")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    confidences = page.locator("#timeline > li .confidence").all_inner_texts()
+    assert "rumored" not in confidences
+    assert len(confidences) == len(types) - 1  # the rumored one is gone
+    with page.expect_navigation():
+        page.get_by_role("link", name="Clear").click()
+    page.get_by_label("Words").fill("altman")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    found = page.locator("#timeline > li").all_inner_texts()  # summaries and sources
+    assert len(found) >= 2
+    assert all("altman" in text.lower() for text in found)
+    assert page.locator("#timeline-page").count() == 0  # one page
+    screenshot(page, "dashboard-timeline-filtered")
+    page.get_by_label("Words").fill("no such words anywhere")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    assert page.locator("#timeline > li").count() == 0
+    assert page.locator("#timeline-empty").inner_text() == "No event matches."
+
+
+def test_the_landing_partnership_is_the_remembered_one_else_the_most_recently_active(
+    server: Server, page: Any
+) -> None:
+    for slug, name in (("aaa-first", "Aaa–First"), ("zzz-busy", "Zzz–Busy")):
+        created = server.call(
+            "POST", "/v1/partnerships", {"slug": slug, "name": name, "parties": ["A", "B"]}
+        )
+        assert created.status == 201, created.body
+    page.goto(server.base + "/")
+    assert page.get_by_label("Partnership").input_value() == "zzz-busy"  # the latest event
+    page.goto(server.base + f"/?partnership={SLUG}")
+    page.goto(server.base + "/")
+    assert page.get_by_label("Partnership").input_value() == SLUG  # remembered
+
+
+def test_the_page_has_an_icon(server: Server, page: Any) -> None:
+    page.goto(server.base + "/")
+    href = page.locator('link[rel="icon"]').get_attribute("href")
+    icon = page.request.get(server.base + href)
+    assert icon.status == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert page.request.get(server.base + "/favicon.ico").status == 200

@@ -158,7 +158,8 @@ class Stack:
                 pytest.fail(f"gunicorn exited ({self.gunicorn.returncode}):\n{output.read_text()}")
             with contextlib.suppress(*NO_ANSWER):
                 answer = call(self.server, "GET", "/healthz", token=None, timeout=5)
-                if answer.status == 200 and len(self.workers()) == WORKERS:
+                workers = int(self.env.get("WEB_CONCURRENCY", WORKERS))
+                if answer.status == 200 and len(self.workers()) == workers:
                     return
             time.sleep(0.1)
         pytest.fail(f"gunicorn did not start:\n{output.read_text()}")

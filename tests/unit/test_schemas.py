@@ -1,5 +1,8 @@
 """The catalog's schemas: every type loads, bad input names its field."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from events.catalog import CATALOG, describe_catalog
@@ -93,3 +96,13 @@ def test_bad_envelope_and_bad_data_are_named_in_one_answer():
     messages = errors_of({**payload("InvestmentMade", amount="-1"), "occurred_on": "2019-13"})
     assert "occurred_on" in messages
     assert "amount" in messages["data"]
+
+
+def test_the_example_cites_addresses_a_reader_can_open_not_files_of_this_repository() -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "openai-microsoft.jsonl"
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    sources = [s for line in lines for s in line.get("sources", [])]
+    assert not [s for s in sources if ".txt" in json.dumps(s) or "shared/" in json.dumps(s)]
+    linked = [line for line in lines if any(s.get("url") for s in line.get("sources", []))]
+    assert len(linked) >= 14
+    assert all(s["url"].startswith("https://") for s in sources if "url" in s)

@@ -30,7 +30,17 @@ def test_quarterly_and_weekly_points():
         date(2023, 10, 1),
         date(2024, 1, 1),
     ]
-    assert len(steps(date(2024, 1, 1), date(2024, 12, 31), Step.WEEK)) == 53
+    weekly = steps(date(2024, 1, 1), date(2024, 12, 31), Step.WEEK)
+    assert len(weekly) == 54
+    assert weekly[-2:] == [date(2024, 12, 30), date(2024, 12, 31)]
+
+
+def test_the_last_point_is_the_end_itself():
+    assert steps(date(2019, 7, 22), date(2023, 11, 20), Step.MONTH)[-2:] == [
+        date(2023, 11, 1),
+        date(2023, 11, 20),
+    ]
+    assert steps(date(2023, 11, 20), date(2023, 11, 20), Step.QUARTER) == [date(2023, 11, 20)]
 
 
 def test_a_series_of_more_points_than_allowed_is_refused():

@@ -72,7 +72,8 @@ def _redirect(location: str) -> Response:
 
 
 def page(status: int, **context: Any) -> Response:
-    body = render_template("dashboard/signin.html", **context)
+    hours = max(1, round(session.max_seconds() / 3600))
+    body = render_template("dashboard/signin.html", session_hours=hours, **context)
     response = current_app.response_class(body, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     if status == 401:

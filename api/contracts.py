@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import EXCLUDE, Schema, fields
 
 from events.catalog import CONFIDENCE_LEVELS, RISK_CATEGORIES
 
@@ -26,7 +26,10 @@ def typed(name: str, field: type[fields.Field[Any]] = fields.Dict, **kwargs: Any
 
 
 class Doc(Schema):
-    """Documentation only."""
+    """Documentation only; a read model may gain members (no `additionalProperties: false`)."""
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 def _text(description: str = "", **kwargs: Any) -> fields.String:
@@ -139,8 +142,9 @@ class PartnershipState(Doc):
 class TrustContribution(Doc):
     """One part of the trust level: an event's faded effect, or an open dispute's weight."""
 
-    kind = _text("event or dispute.", required=True)
-    event_id = _text()
+    kind = _text("`event` or `open_dispute`.", required=True)
+    event_id = _text("Events only.")
+    dispute_id = _text("Open disputes only.")
     type = _text()
     occurred_on = _text()
     summary = _text()

@@ -147,7 +147,7 @@ def _one_schema_per_event_type(schemas: dict[str, Any]) -> None:
 def _tidy(node: Any) -> Any:
     """What the generator leaves loose: fields that only document a read model
     (`x-pactlog-typed-as`) point to it; enums list no `null` (an absent parameter is not a
-    value)."""
+    value); a member that may be null is not also required."""
     if isinstance(node, list):
         return [_tidy(item) for item in node]
     if not isinstance(node, dict):
@@ -165,6 +165,15 @@ def _tidy(node: Any) -> Any:
             node = {"allOf": [ref]}
             if description:
                 node["description"] = description
+    if isinstance(node.get("properties"), dict) and node.get("required"):
+        # A member that may be null is not required: generators (datamodel-codegen without
+        # --strict-nullable) read required as "never null".
+        nullable = {
+            k for k, v in node["properties"].items() if isinstance(v, dict) and v.get("nullable")
+        }
+        node["required"] = [name for name in node["required"] if name not in nullable]
+        if not node["required"]:
+            del node["required"]
     if node.get("in") == "query" and isinstance(node.get("schema"), dict):
         node["schema"].pop("nullable", None)
         if "default" in node["schema"] and node["schema"]["default"] is None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.api.helpers import ADMIN
 
@@ -109,3 +110,47 @@ def test_a_generated_client_creates_appends_and_reads_with_typed_models(
     )
     assert all(isinstance(p, models.SeriesPoint) for p in series.points)  # type: ignore[attr-defined]
     assert isinstance(series.points[-1].value, float)
+
+
+@pytest.mark.usefixtures("loaded")
+def test_models_generated_by_datamodel_codegen_accept_real_answers(
+    app: Flask, client: FlaskClient, reader: dict[str, str], tmp_path: Path
+) -> None:
+    generator = shutil.which("datamodel-codegen", path=str(Path(sys.executable).parent))
+    if generator is None:
+        pytest.skip("datamodel-code-generator is not installed (pip install -e '.[dev]')")
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(client.get("/openapi.json").get_json()))
+    output = tmp_path / "pactlog_models.py"
+    done = subprocess.run(
+        [
+            *(generator, "--input", str(spec), "--input-file-type", "openapi"),
+            *("--output", str(output), "--output-model-type", "pydantic_v2.BaseModel"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    sys.path.insert(0, str(tmp_path))
+    try:
+        models = importlib.import_module("pactlog_models")
+        slug = "/v1/partnerships/openai-microsoft"
+        for name, path in {
+            "StateOut": f"{slug}/state?as_of=2024-01-01",
+            "TrustOut": f"{slug}/trust",
+            "DiffOut": f"{slug}/diff?from=2023-01-01&to=2024-01-01",
+            "SeriesOut": f"{slug}/series/invested",
+            "TimelinePage": f"{slug}/events?limit=50",
+            "PartnershipList": "/v1/partnerships",
+            "LogPage": "/v1/events",
+            "InvestmentsOut": "/v1/investments",
+            "DisputesOut": "/v1/disputes",
+        }.items():
+            answer = client.get(path, headers=reader)
+            assert answer.status_code == 200, path
+            getattr(models, name).model_validate(answer.get_json())  # raises if it rejects
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("pactlog_models", None)

@@ -36,7 +36,7 @@ from events.fields import SLUG_PATTERN
 class SlugConverter(BaseConverter):
     """Only well-formed slugs reach a view; anything else is a 404."""
 
-    regex = SLUG_PATTERN.pattern.strip("^$")
+    regex = SLUG_PATTERN.pattern
 
 
 def create_app(config: Settings | Mapping[str, Any]) -> Flask:

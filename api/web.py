@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError
 from api import session
 from api.errors import Problem, invalid
 from api.services import pactlog, settings, tokens
+from events import strict_json
 from service.tokens import Token
 
 View = Callable[..., Any]
@@ -129,7 +130,8 @@ def load(schema: type[Schema], data: Any, prefix: str = "") -> Any:
 
 
 def json_body() -> Any:
-    """The request's JSON: 415 if it is not JSON, 400 if it does not parse."""
+    """The request's JSON: 415 if it is not JSON, 400 if it does not parse or is ambiguous (a
+    duplicate key, NaN, a lone surrogate: see `events.strict_json`)."""
     if not request.is_json:
         raise Problem(
             "unsupported-media-type",
@@ -137,20 +139,36 @@ def json_body() -> Any:
         )
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        raise Problem("malformed-request", f"The body is not valid JSON: {error}") from None
+        return strict_json.loads(raw)
+    except strict_json.MalformedJson as error:
+        errors = (
+            [{"field": error.pointer[1:].replace("/", "."), "pointer": error.pointer,
+              "detail": str(error)}]
+            if error.pointer else []
+        )  # fmt: skip
+        raise Problem(
+            "malformed-request", f"The body is not valid JSON: {error}", errors=errors
+        ) from None
 
 
 def header(name: str, *, max_length: int = 200) -> str | None:
+    """A header's value exactly as sent: 1 to `max_length` visible ASCII characters (inner
+    spaces allowed). Whitespace around it is refused, not trimmed: a key that means `k` to us
+    but `  k  ` to the client (or a proxy) would match requests it should not."""
     value = request.headers.get(name)
     if value is None:
         return None
-    value = value.strip()
-    if not value or len(value) > max_length or not value.isprintable():
+    if (
+        not value
+        or len(value) > max_length
+        or not value.isascii()
+        or not value.isprintable()
+        or value != value.strip()
+    ):
         raise Problem(
             "malformed-request",
-            f"{name} must be 1 to {max_length} printable characters.",
+            f"{name} must be 1 to {max_length} visible ASCII characters, with no whitespace "
+            "around them.",
             errors=[{"field": name, "pointer": "", "detail": "Malformed header."}],
         )
     return value

@@ -16,7 +16,7 @@ _text = validate.Length(min=1, max=2000)
 _name = validate.Length(min=1, max=200)
 _severity = validate.Range(min=1, max=5)
 _identifier = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}\Z",  # \Z: `$` would let a trailing newline through
     error="Use letters, digits, '.', '_' or '-' (at most 80), e.g. 'governance-2023'.",
 )
 

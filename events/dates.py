@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+# ASCII digits only (`\d` takes every script's digits, and `int()` reads them), matched whole.
 _PATTERN = re.compile(
-    r"^(?P<year>\d{4})"
-    r"(?:-Q(?P<quarter>[1-4])|-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$"
+    r"(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?"
 )
 
 
@@ -41,7 +41,7 @@ class PartialDate:
 
     @classmethod
     def _parse_uncached(cls, text: str) -> PartialDate:
-        match = _PATTERN.match(text.strip()) if isinstance(text, str) else None
+        match = _PATTERN.fullmatch(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise InvalidPartialDate(
                 f"{text!r} is not a date: use YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD"

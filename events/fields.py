@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, Rounded
 from typing import Any
 
 import pycountry
@@ -11,41 +11,88 @@ from marshmallow import ValidationError, fields
 
 from events.dates import InvalidPartialDate, PartialDate
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_AMOUNT_DIGITS = 30
+# Matched whole (`fullmatch`): a `$` would let a trailing newline through.
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+# The amount grammar: ASCII digits, at most one point with digits on both sides, no sign, no
+# exponent, no spaces. At most 30 digits before the point (a thousand billion billion, in any
+# currency's main unit) and 18 after (finer than any currency's minor unit, and than wei).
+MAX_AMOUNT_INTEGER_DIGITS = 30
+MAX_AMOUNT_FRACTION_DIGITS = 18
+AMOUNT_PATTERN = re.compile(
+    rf"(?P<integer>[0-9]{{1,{MAX_AMOUNT_INTEGER_DIGITS}}})"
+    rf"(?:\.(?P<fraction>[0-9]{{1,{MAX_AMOUNT_FRACTION_DIGITS}}}))?"
+)
+# Sums of amounts are exact: this context has room for the digits of any total of accepted
+# amounts (a billion billion of the largest would still fit) and refuses to round.
+EXACT = Context(
+    prec=MAX_AMOUNT_INTEGER_DIGITS + MAX_AMOUNT_FRACTION_DIGITS + 40,
+    traps=[Inexact, Rounded, Overflow, InvalidOperation],
+)
 
 
 class Amount(fields.Field[Decimal]):
-    """A positive decimal amount, given as a string ("13000000000", "1.5"); stored canonically."""
+    """A positive decimal amount, given as a string ("13000000000", "1.5"); stored canonically
+    (`"1.50"` as `"1.5"`, the same value). Anything outside the grammar is refused, never rounded:
+    at most 30 digits before the point and 18 after, no exponent, no sign, no spaces."""
 
     default_error_messages = {
-        "invalid": 'Not a decimal amount: give a string such as "1000000.50".',
+        "invalid": 'Not a decimal amount: give a string such as "1000000.50" (digits, at most '
+        f"one point; at most {MAX_AMOUNT_INTEGER_DIGITS} digits before it and "
+        f"{MAX_AMOUNT_FRACTION_DIGITS} after; no exponent, sign or spaces).",
         "positive": "Must be greater than zero.",
-        "too_large": f"Must have at most {MAX_AMOUNT_DIGITS} digits.",
+        "too_large": f"Must have at most {MAX_AMOUNT_INTEGER_DIGITS} digits before the point.",
+        "too_precise": f"Must have at most {MAX_AMOUNT_FRACTION_DIGITS} digits after the point.",
     }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise self.make_error("invalid")
-        try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise self.make_error("invalid") from None
-        if not amount.is_finite():
-            raise self.make_error("invalid")
+        text = str(value)
+        if isinstance(value, int) and value > 0 and len(text) > MAX_AMOUNT_INTEGER_DIGITS:
+            raise self.make_error("too_large")
+        match = AMOUNT_PATTERN.fullmatch(text) if text.isascii() else None
+        if match is None:
+            raise self.make_error(_why_not_an_amount(text))
+        amount = Decimal(text)  # exact: construction from a string never rounds
         if amount <= 0:
             raise self.make_error("positive")
-        if len(amount.as_tuple().digits) > MAX_AMOUNT_DIGITS:
-            raise self.make_error("too_large")
         return amount
 
     def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else canonical_amount(value)
 
 
+def _why_not_an_amount(text: str) -> str:
+    """The most helpful of the error messages for a text outside the grammar."""
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text, flags=re.ASCII):
+        integer, _, fraction = text.partition(".")
+        if len(integer) > MAX_AMOUNT_INTEGER_DIGITS:
+            return "too_large"
+        if len(fraction) > MAX_AMOUNT_FRACTION_DIGITS:
+            return "too_precise"
+    return "invalid"
+
+
 def canonical_amount(value: Decimal) -> str:
-    """`Decimal("1.50E+3")` -> `"1500"`: one spelling per amount, so hashes and sums agree."""
-    return format(value.normalize(), "f")
+    """`Decimal("1500.50")` -> `"1500.5"`: one spelling per amount, so hashes and sums agree.
+
+    Exact at any size (the value's own digits, trailing fractional zeros dropped): no context
+    precision is involved, so nothing is rounded."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite amount: {value}")
+    sign, text = ("-", format(-value, "f")) if value < 0 else ("", format(value, "f"))
+    integer, _, fraction = text.partition(".")
+    integer, fraction = integer.lstrip("0") or "0", fraction.rstrip("0")
+    return sign + (f"{integer}.{fraction}" if fraction else integer)
+
+
+def add_amounts(*amounts: str | Decimal) -> str:
+    """The exact sum of canonical amounts, canonical."""
+    total = Decimal(0)
+    for amount in amounts:
+        total = EXACT.add(total, Decimal(amount))
+    return canonical_amount(total)
 
 
 class Currency(fields.String):
@@ -86,6 +133,6 @@ class Slug(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         slug = super()._deserialize(value, attr, data, **kwargs)
-        if not SLUG_PATTERN.match(slug) or len(slug) > 80:
+        if len(slug) > 80 or not SLUG_PATTERN.fullmatch(slug):
             raise self.make_error("slug")
         return slug

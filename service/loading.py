@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from events import strict_json
 from events.envelope import parse_event
 from events.errors import DomainError, InvalidEvent
 from service.pactlog import PactlogService
@@ -31,13 +31,13 @@ def load_jsonl(
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = strict_json.loads(line)
             slug = partnership or (record.get("partnership") if isinstance(record, dict) else None)
             if not slug:
                 raise InvalidEvent({"partnership": ["Name the partnership of each line."]})
             draft = parse_event(record, slug)
             appended = service.append(slug, [draft])
-        except (json.JSONDecodeError, DomainError) as error:
+        except (strict_json.MalformedJson, DomainError) as error:
             report.refused.append((number, str(error)))
             continue
         if appended.replayed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -15,6 +16,31 @@ from events.dates import InvalidPartialDate, PartialDate
 
 MAX_PAGE = 1000
 MAX_POSITION = 2**63 - 1  # positions are 64-bit integers in every store
+# The dates and instants a query may name: wide enough for any partnership's history and any
+# question about it, narrow enough that every date derived from them (the day before `from`, a
+# year after `as_of`, a step past `to`, an instant moved to UTC) is still a date.
+EARLIEST_QUERY_DATE = date(1000, 1, 1)
+LATEST_QUERY_DATE = date(9000, 12, 31)
+_OUT_OF_RANGE = (
+    f"Out of range: dates in queries lie between {EARLIEST_QUERY_DATE.isoformat()} and "
+    f"{LATEST_QUERY_DATE.isoformat()}."
+)
+_INTEGER = re.compile(r"-?[0-9]{1,20}", re.ASCII)
+
+
+class QueryInteger(fields.Integer):
+    """An integer in a query: ASCII digits only (`int()` would take `٣` and `²`-like digits)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not _INTEGER.fullmatch(value):
+            raise self.make_error("invalid")
+        return int(super()._deserialize(value, attr, data, **kwargs))
+
+
+def _in_range(day: date) -> date:
+    if not EARLIEST_QUERY_DATE <= day <= LATEST_QUERY_DATE:
+        raise ValidationError(_OUT_OF_RANGE)
+    return day
 
 
 class PeriodBound(fields.Field[date]):
@@ -35,7 +61,7 @@ class PeriodBound(fields.Field[date]):
             period = PartialDate.parse(value)
         except InvalidPartialDate as error:
             raise ValidationError(str(error)) from None
-        return period.start if self.edge == "start" else period.end
+        return _in_range(period.start if self.edge == "start" else period.end)
 
 
 class Instant(fields.Field[datetime]):
@@ -51,15 +77,20 @@ class Instant(fields.Field[datetime]):
             raise ValidationError("Not an instant: use ISO 8601, e.g. 2024-01-05T12:00:00Z.")
         text = value.strip()
         try:
+            if not text.isascii():  # fromisoformat takes other scripts' digits
+                raise ValueError(text)
             if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), time.max, UTC)
-            instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+                instant = datetime.combine(date.fromisoformat(text), time.max, UTC)
+            else:
+                instant = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
         except ValueError:
             raise ValidationError(
                 "Not an instant: use ISO 8601, e.g. 2024-01-05T12:00:00Z or 2024-01-05."
             ) from None
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=UTC)
+        if not EARLIEST_QUERY_DATE <= instant.date() <= LATEST_QUERY_DATE:
+            raise ValidationError(_OUT_OF_RANGE)  # also keeps astimezone within the calendar
         return instant.astimezone(UTC)
 
 
@@ -84,7 +115,7 @@ def known_at_param() -> Instant:
 
 
 def min_position_param() -> fields.Integer:
-    return fields.Integer(
+    return QueryInteger(
         load_default=None,
         validate=validate.Range(min=0, max=MAX_POSITION),
         metadata={

@@ -18,6 +18,7 @@ from api.schemas.fields import (
     MAX_PAGE,
     MAX_POSITION,
     PeriodBound,
+    QueryInteger,
     as_of_param,
     known_at_param,
     min_position_param,
@@ -77,7 +78,7 @@ class TimelineQuery(KnowledgeQuery, DateRange):
         validate=validate.Length(max=200),
         metadata={"description": "From a previous page's `next_cursor`."},
     )
-    limit = fields.Integer(
+    limit = QueryInteger(
         load_default=100,
         validate=validate.Range(min=1, max=MAX_PAGE),
         metadata={"description": "Page size."},
@@ -116,12 +117,12 @@ class DisputesQuery(KnowledgeQuery):
 
 
 class LogQuery(Strict):
-    after = fields.Integer(
+    after = QueryInteger(
         load_default=0,
         validate=validate.Range(min=0, max=MAX_POSITION),
         metadata={"description": "Answer the events strictly after this position."},
     )
-    limit = fields.Integer(
+    limit = QueryInteger(
         load_default=100,
         validate=validate.Range(min=1, max=MAX_PAGE),
         metadata={"description": "Page size."},

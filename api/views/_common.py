@@ -22,7 +22,10 @@ IDEMPOTENCY_KEY = Header(
     "Idempotency-Key",
     "Retry safely: the same key and body answer the original; another body is a 422.",
 )
-_VERSION = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+# An entity-tag (RFC 9110 §8.8.3): optionally weak (`W/`), then a quoted opaque tag. Ours are
+# the stream's version, `"12"`.
+_ENTITY_TAG = re.compile(r'(?P<weak>W/)?"(?P<tag>[\x21\x23-\x7e]*)"', re.ASCII)
+_VERSION = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
 def knows(slug: str, knowledge: Knowledge) -> dict[str, Any]:
@@ -58,18 +61,28 @@ def appended(answer: Appended) -> tuple[dict[str, Any], dict[str, str]]:
 
 
 def expected_version() -> int | None:
-    """`If-Match` as a stream version; `*` or none: no expectation."""
+    """`If-Match` as a stream version; `*` or none: no expectation.
+
+    One strong entity-tag, `"12"`: anything that is not an entity-tag (`12`, `"12`) is a 400.
+    If-Match compares strongly (RFC 9110 §13.1.1), so a weak tag (`W/"12"`) never matches: a
+    412, whatever the stream's version."""
     given = request.headers.get("If-Match")
-    if given is None or given.strip() == "*":
+    if given is None or given.strip(" \t") == "*":
         return None
-    match = _VERSION.match(given.strip())
-    if match is None:
+    match = _ENTITY_TAG.fullmatch(given.strip(" \t"))
+    if match is None or not _VERSION.fullmatch(match["tag"]):
         raise Problem(
             "malformed-request",
-            'If-Match must be a stream version, e.g. "12".',
+            'If-Match must be a stream version as an entity-tag, e.g. "12" (with the quotes).',
             errors=[{"field": "If-Match", "pointer": "", "detail": "Not a stream version."}],
         )
-    return int(match[1])
+    if match["weak"]:
+        raise Problem(
+            "stale-version",
+            "A weak entity-tag never matches: If-Match compares strongly (RFC 9110 §13.1.1).",
+            errors=[{"field": "If-Match", "pointer": "", "detail": "A weak entity-tag."}],
+        )
+    return int(match["tag"])
 
 
 def encode_cursor(key: str | None) -> str | None:

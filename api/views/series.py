@@ -12,7 +12,14 @@ from marshmallow import fields, validate
 
 from api.contracts import typed
 from api.errors import Problem
-from api.schemas import MAX_POSITION, DateRange, Instant, PeriodBound, StreamKnowledge
+from api.schemas import (
+    MAX_POSITION,
+    DateRange,
+    Instant,
+    PeriodBound,
+    QueryInteger,
+    StreamKnowledge,
+)
 from api.services import pactlog
 from api.views._common import knows
 from api.web import operation
@@ -52,7 +59,7 @@ class SeriesQuery(DateRange):
         validate=validate.OneOf(("json", "csv")),
         metadata={"description": "csv or json; default: by the Accept header, else JSON."},
     )
-    min_position = fields.Integer(
+    min_position = QueryInteger(
         load_default=None,
         validate=validate.Range(min=0, max=MAX_POSITION),
         metadata={"description": "Wait until the answer reflects at least this log position."},

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from marshmallow import fields, validate
 
 from api.errors import Problem, invalid
-from api.schemas import MAX_POSITION, Strict
+from api.schemas import MAX_POSITION, QueryInteger, Strict
 from api.services import services, settings
 from api.sse import Slice, StreamLimits, sse
 from api.web import Header, operation
@@ -28,7 +28,7 @@ LAST_EVENT_ID = Header(
 
 
 class StreamQuery(Strict):
-    after = fields.Integer(
+    after = QueryInteger(
         load_default=0,
         validate=validate.Range(min=0, max=MAX_POSITION),
         metadata={"description": "Start strictly after this log position (0: from the start)."},
@@ -96,7 +96,7 @@ def _last_event_id() -> int | None:
     if given is None or not given.strip():
         return None
     text = given.strip()
-    if not text.isdigit() or int(text) > MAX_POSITION:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_POSITION:
         raise invalid(
             {"Last-Event-ID": ["Not a log position."]}, "Last-Event-ID must be a log position."
         )

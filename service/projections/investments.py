@@ -5,11 +5,10 @@ Amounts in different currencies are never added together.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from events.envelope import RecordedEvent
-from events.fields import canonical_amount
+from events.fields import add_amounts
 
 Section = dict[str, dict[str, Any]]
 
@@ -45,22 +44,17 @@ def apply_investment(investments: Section, commitments: Section, event: Recorded
 
 
 def _add(total: str, amount: str) -> str:
-    return canonical_amount(Decimal(total) + Decimal(amount))
+    return add_amounts(total, amount)  # exact at any size: never rounded to a context
 
 
 def investment_totals(investments: Section) -> dict[str, dict[str, str]]:
     """Per currency: committed and paid, summed across investors."""
-    totals: dict[str, dict[str, Decimal]] = {}
+    totals: dict[str, dict[str, str]] = {}
     for entry in investments.values():
-        currency = totals.setdefault(
-            entry["currency"], {"committed": Decimal(0), "paid": Decimal(0)}
-        )
-        currency["committed"] += Decimal(entry["committed"])
-        currency["paid"] += Decimal(entry["paid"])
-    return {
-        code: {status: canonical_amount(value) for status, value in sums.items()}
-        for code, sums in sorted(totals.items())
-    }
+        currency = totals.setdefault(entry["currency"], {"committed": "0", "paid": "0"})
+        currency["committed"] = _add(currency["committed"], entry["committed"])
+        currency["paid"] = _add(currency["paid"], entry["paid"])
+    return dict(sorted(totals.items()))
 
 
 def render_investments(investments: Section) -> list[dict[str, Any]]:

@@ -30,8 +30,8 @@ def test_every_catalog_type_accepts_a_valid_event(event_type):
 
 
 def test_amounts_are_stored_as_one_canonical_decimal_string():
-    draft = parse_event(payload("InvestmentMade", amount="1.30E+10"))
-    assert draft.data["amount"] == "13000000000"
+    draft = parse_event(payload("InvestmentMade", amount="0013000000000.500"))
+    assert draft.data["amount"] == "13000000000.5"
 
 
 def errors_of(body):

@@ -1,0 +1,92 @@
+"""Amounts are exact: one grammar, nothing rounded, nothing silently rewritten to another value,
+and totals exact at any accepted size (issue 10, item 4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from events.envelope import parse_event
+from events.errors import InvalidEvent
+from events.fields import MAX_AMOUNT_FRACTION_DIGITS, MAX_AMOUNT_INTEGER_DIGITS, canonical_amount
+from service.projections.investments import investment_totals
+from tests.builders import payload
+
+LARGEST = "9" * MAX_AMOUNT_INTEGER_DIGITS + "." + "9" * MAX_AMOUNT_FRACTION_DIGITS
+
+
+def amount_of(text: object) -> str:
+    return str(parse_event(payload("InvestmentMade", amount=text)).data["amount"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "123456789012345678901234567890",  # 30 digits: was stored as …567900
+        "1000000000.000000000000000001",  # 18 fraction digits: was stored as "1000000000"
+        "0.000000000000000001",
+        LARGEST,
+    ],
+)
+def test_an_amount_within_the_grammar_is_stored_digit_for_digit(text: str) -> None:
+    assert amount_of(text) == text
+
+
+def test_the_same_value_has_one_spelling() -> None:
+    assert amount_of("0012.50") == "12.5"
+    assert amount_of(12) == "12"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1e400",  # was a 401-digit amount
+        "1e999999999",  # was a 500
+        "1e-999999999",  # was stored as "0"
+        "1.30E+10",
+        "1000000000.0000000000000000001",  # 19 fraction digits: was rounded away
+        "1" * (MAX_AMOUNT_INTEGER_DIGITS + 1),
+        10**MAX_AMOUNT_INTEGER_DIGITS,
+        " 5",
+        "5 ",
+        "5.",
+        ".5",
+        "+5",
+        "-5",
+        "0",
+        "0.0",
+        "1,000",
+        "NaN",
+        "Infinity",
+        "٣",  # an Arabic-Indic digit
+        "５",  # a full-width digit
+        "",
+        1.5,
+        True,
+    ],
+)
+def test_anything_else_is_refused_naming_the_amount(text: object) -> None:
+    with pytest.raises(InvalidEvent) as refused:
+        parse_event(payload("InvestmentMade", amount=text))
+    assert "amount" in refused.value.messages["data"]
+
+
+def test_the_canonical_spelling_never_rounds() -> None:
+    huge = Decimal("1" * 60 + "." + "1" * 30)
+    assert canonical_amount(huge) == "1" * 60 + "." + "1" * 30
+
+
+def test_totals_are_exact_at_the_largest_accepted_amounts() -> None:
+    investments = {
+        f"{name}|USD": {
+            "investor": name,
+            "currency": "USD",
+            "committed": "0",
+            "paid": LARGEST,
+            "events": 1,
+        }
+        for name in ("a", "b", "c")
+    }
+    total = investment_totals(investments)["USD"]["paid"]
+    assert total == "2999999999999999999999999999999.999999999999999997"

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, current_app, g, json, request
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api import session
 from api.errors import Problem, invalid
@@ -138,6 +139,7 @@ def json_body() -> Any:
             f"Content-Type is {request.mimetype or 'missing'}; send application/json.",
         )
     raw = request.get_data(cache=True)
+    _within_the_limit(raw)
     try:
         return strict_json.loads(raw)
     except strict_json.MalformedJson as error:
@@ -149,6 +151,15 @@ def json_body() -> Any:
         raise Problem(
             "malformed-request", f"The body is not valid JSON: {error}", errors=errors
         ) from None
+
+
+def _within_the_limit(raw: bytes) -> None:
+    """A chunked body (no Content-Length) is cut at MAX_CONTENT_LENGTH by Werkzeug without a
+    word; if the client sent more than that, it is a 413, not a truncated body (a 400)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
 
 
 def header(name: str, *, max_length: int = 200) -> str | None:

@@ -286,3 +286,39 @@ def test_the_live_stream_passes_through_unbuffered(stack: Stack, proxy: Proxy) -
             break
     assert time.monotonic() - appended_at < 3.0  # not held in a buffer until the response ends
     connection.close()
+
+
+def chunked(port: int, size: int) -> tuple[int, dict[str, str], bytes]:
+    """POST a JSON body of `size` bytes with Transfer-Encoding: chunked (no Content-Length)."""
+
+    def body() -> Iterator[bytes]:
+        sent = 0
+        while sent < size - 2:
+            piece = min(65536, size - 2 - sent)
+            yield b" " * piece
+            sent += piece
+        yield b"{}"
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            "/v1/partnerships",
+            body=body(),
+            headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_not_a_400(stack: Stack, proxy: Proxy) -> None:
+    gunicorn = int(stack.env["PACTLOG_BIND"].rsplit(":", 1)[1])
+    for port in (gunicorn, proxy.port):
+        status, headers, body = chunked(port, 8 * 1024 * 1024 + 100)
+        assert status == 413, body[:300]
+        assert headers["Content-Type"] == "application/problem+json"
+    status, _, body = chunked(gunicorn, 8 * 1024 * 1024)  # at the limit: the API reads it all
+    assert status == 422, body[:300]

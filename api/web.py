@@ -157,9 +157,9 @@ def _within_the_limit(raw: bytes) -> None:
     """A chunked body (no Content-Length) is cut at MAX_CONTENT_LENGTH by Werkzeug without a
     word; if the client sent more than that, it is a 413, not a truncated body (a 400)."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    if request.content_length is None and limit is not None and len(raw) >= limit:
-        if request.environ["wsgi.input"].read(1):
-            raise RequestEntityTooLarge()
+    unsaid = request.content_length is None and limit is not None and len(raw) >= limit
+    if unsaid and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def header(name: str, *, max_length: int = 200) -> str | None:

@@ -21,6 +21,7 @@ from api.services import services
 from api.settings import Settings
 from events.errors import DomainError
 from service.config import store_env
+from service.errors import StoreUnavailable
 from service.loading import load_jsonl
 from service.pactlog import PactlogService
 from service.projections.policy import service_policy
@@ -107,7 +108,14 @@ def load(file: Path) -> None:
 def _load(service: PactlogService, file: Path) -> tuple[int, int]:
     with file.open(encoding="utf-8") as lines:
         report = load_jsonl(service, lines)
-    service.catch_up()
+    try:
+        service.catch_up()
+    except StoreUnavailable as error:  # what is stored is stored: the projections follow later
+        click.echo(
+            f"note: every line is stored; projecting them now failed ({error}): the API or "
+            "`pactlog project` projects them on its next turn",
+            err=True,
+        )
     for number, reason in report.refused:
         click.echo(f"{file}:{number}: refused: {reason}", err=True)
     if report.refused:

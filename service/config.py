@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from service.postgres import CONNECTION_NAME, STATEMENT_TIMEOUT
 
 POSTGRES_FACTORY = "service.postgres:BoundedPostgresFactory"
+SQLITE_FACTORY = "service.sqlite:ImmediateSQLiteFactory"
 
 
 class UnsupportedDatabaseUrl(ValueError):
@@ -36,7 +37,8 @@ def store_env(database_url: str) -> dict[str, str]:
             raise UnsupportedDatabaseUrl("sqlite URLs name a file: sqlite:///pactlog.db")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            # Writers begin IMMEDIATE: several processes take turns instead of failing at once.
+            "PERSISTENCE_MODULE": SQLITE_FACTORY,
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
             "APPLICATION_RECORDER_TOPIC": "service.write.recorders:SQLiteIndexedRecorder",

@@ -40,8 +40,16 @@ class PactlogProjection(Projection[TimelineView]):
             log.info("position %s was projected elsewhere", tracking.notification_id)
 
 
-def catch_up(app: PactlogApplication, view: TimelineView, page_size: int = 2000) -> int:
+# Events applied per transaction. On SQLite a page holds the one write lock every process shares,
+# so pages are small there: an append waits for at most one short page, not a long catch-up.
+PAGE_SIZE = 2000
+SQLITE_PAGE_SIZE = 200
+
+
+def catch_up(app: PactlogApplication, view: TimelineView, page_size: int | None = None) -> int:
     """Apply every event the view has not seen; return how many were applied."""
+    if page_size is None:
+        page_size = SQLITE_PAGE_SIZE if isinstance(view, SQLiteTimelineView) else PAGE_SIZE
     applied = 0
     while True:
         after = view.max_tracking_id(app.name)

@@ -13,6 +13,8 @@ from api import wsgi
 from api.app import create_app
 from api.cli import _app, cli
 from api.services import services
+from service.errors import StoreUnavailable
+from service.pactlog import PactlogService
 from tests.api.helpers import EXAMPLE
 
 
@@ -69,3 +71,21 @@ def test_the_cli_help_shows_pactlog_options_only_and_a_version() -> None:
     version = runner.invoke(cli, ["--version"])
     assert version.exit_code == 0
     assert version.output.startswith("pactlog, version ")
+
+
+def test_a_load_that_stored_everything_succeeds_even_if_projecting_must_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10, item 3: the loader's last step (projecting what it stored) met a busy SQLite
+    file and exited 1 with a traceback, after every line was stored."""
+
+    def locked(self: PactlogService) -> int:
+        raise StoreUnavailable("database is locked")
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/c.db"})
+    monkeypatch.setattr(PactlogService, "catch_up", locked)
+    loaded = FlaskCliRunner(app).invoke(cli, ["load", str(EXAMPLE)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "34 events added" in loaded.output
+    assert services(app).pactlog.last_position() == 34
+    services(app).close()

@@ -20,6 +20,7 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from service.config import is_postgres, named
 from service.projections.policy import TrustPolicy
 from service.view import VIEW_NAME, TimelineView, open_view, view_class
+from service.view.writer import SQLiteTimelineView
 from service.write.store import PactlogApplication, to_recorded
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, request
-from marshmallow import fields, validate
+from marshmallow import validate
 
 from api.errors import Problem, invalid
 from api.schemas import MAX_POSITION, QueryInteger, Strict

@@ -17,7 +17,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api import extensions
+from api.services import services
 from events.catalog import CATALOG
 from tests.api.conftest import make_app
 from tests.api.helpers import ADMIN, SLUG, bearer, example_lines
@@ -163,7 +163,7 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         response = client.post(f"/v1/partnerships/{SLUG}/events", json=line, headers=bearer(ADMIN))
         assert response.status_code == 201
     yield app
-    extensions.close(app)
+    services(app).close()
 
 
 def _refusal_is_a_problem(response: Any) -> None:
@@ -175,7 +175,7 @@ def _refusal_is_a_problem(response: Any) -> None:
 
 def test_no_envelope_makes_a_500_and_a_refusal_stores_nothing(hostile_app: Flask) -> None:
     client = hostile_app.test_client()
-    service = extensions.pactlog(hostile_app)
+    service = services(hostile_app).pactlog
 
     @given(
         envelope=envelopes(),

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from events.envelope import EventDraft, RecordedEvent
+from events.integrity import GENESIS
 from service.config import store_env
 from service.errors import store_errors, translated
 from service.projecting import Projections, Status
@@ -32,10 +33,11 @@ from service.read.answers import (
     StateAnswer,
     Timeline,
     TrustAnswer,
+    TrustStream,
     Window,
 )
 from service.read.cut import Cuts
-from service.read.partnership import PartnershipReads
+from service.read.partnership import TRUST_PAGE, PartnershipReads
 from service.read.portfolio import PortfolioReads
 from service.read.series import SeriesReads
 from service.steps import Step
@@ -114,9 +116,10 @@ class PactlogService:
         )
 
     @translated
-    def verify(self, slug: str) -> Verification:
-        """Recompute the stream's hash chain from the stored events."""
-        return verify(self.app, slug)
+    def verify(self, slug: str, after_version: int = 0, head: str = GENESIS) -> Verification:
+        """Recompute the stream's hash chain from the stored events (all, or after a version
+        whose hash a previous verification gave)."""
+        return verify(self.app, slug, after_version, head)
 
     @translated
     def stream_version(self, slug: str) -> int:
@@ -178,10 +181,23 @@ class PactlogService:
 
     @translated
     def trust(
-        self, slug: str, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        slug: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        *,
+        after: str = "",
+        limit: int = TRUST_PAGE,
     ) -> TrustAnswer:
-        """The trust level and every contribution that makes it."""
-        return self._partnership.trust(slug, as_of, known_at)
+        """The trust level and one page of the contributions that make it."""
+        return self._partnership.trust(slug, as_of, known_at, after=after, limit=limit)
+
+    @translated
+    def trust_stream(
+        self, slug: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> TrustStream:
+        """The trust level and every contribution, read as they are iterated."""
+        return self._partnership.trust_stream(slug, as_of, known_at)
 
     @translated
     def timeline(

@@ -137,8 +137,19 @@ class StateOut(StreamKnowledge):
 class TrustOut(StreamKnowledge):
     trust = typed("TrustLevel", required=True, metadata={"description": "The score and its parts."})
     contributions = typed(
-        "TrustContribution", fields.List, cls_or_instance=fields.Dict(), required=True
+        "TrustContribution",
+        fields.List,
+        cls_or_instance=fields.Dict(),
+        required=True,
+        metadata={
+            "description": "One page: events' faded effects in valid-time order, then (on the "
+            "last page) the open disputes' weights."
+        },
     )
+    next_cursor = fields.String(
+        allow_none=True, required=True, metadata={"description": "Pass as `cursor` for more."}
+    )
+    next = fields.String(allow_none=True, required=True, metadata={"description": "Next page."})
 
 
 class DiffOut(StreamKnowledge):
@@ -165,6 +176,10 @@ class VerificationOut(Answer):
     problem = fields.String(allow_none=True)
     broken_at_version = fields.Integer(
         allow_none=True, attribute="version", metadata={"description": "Where the chain breaks."}
+    )
+    head_version = fields.Integer(
+        required=True,
+        metadata={"description": "The version `head` belongs to: pass it as `after_version`."},
     )
 
 

@@ -53,6 +53,49 @@ class KnowledgeQuery(ReadQuery):
     known_at = known_at_param()
 
 
+class TrustQuery(KnowledgeQuery):
+    cursor = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "From a previous page's `next_cursor`."},
+    )
+    limit = QueryInteger(
+        load_default=100,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": "Contributions per page."},
+    )
+    contributions = fields.String(
+        load_default="page",
+        validate=validate.OneOf(("page", "all")),
+        metadata={
+            "description": "`page` (default): one page of contributions, `next` for more; "
+            "`all`: every contribution, streamed (`cursor` and `limit` do not apply)."
+        },
+    )
+
+
+class VerifyQuery(ReadQuery):
+    after_version = QueryInteger(
+        load_default=0,
+        validate=validate.Range(min=0, max=MAX_POSITION),
+        metadata={
+            "description": "Check only the events after this version (a previous answer's "
+            "`head_version`), chained from `head`."
+        },
+    )
+    head = fields.String(
+        load_default=None,
+        # Sixty-four characters and the pattern: with `$` alone a trailing newline gets through.
+        validate=validate.And(validate.Length(equal=64), validate.Regexp(r"^[0-9a-f]{64}$")),
+        metadata={"description": "The hash a previous answer ended at (its `head`)."},
+    )
+
+    @validates_schema
+    def _both_or_neither(self, values: dict[str, Any], **kwargs: Any) -> None:
+        if bool(values.get("after_version")) != (values.get("head") is not None):
+            raise ValidationError("Give `after_version` and `head` together.", "head")
+
+
 class TimelineQuery(KnowledgeQuery, DateRange):
     type = fields.String(
         load_default=None,

@@ -10,6 +10,7 @@ from typing import Any
 from flask import request, url_for
 
 from api.errors import Problem, invalid
+from api.services import pactlog
 from api.web import Header
 from service.read.answers import Knowledge
 from service.write.requests import Appended
@@ -106,3 +107,18 @@ def link(endpoint: str, **changes: Any) -> str:
     args: dict[str, Any] = dict(request.args.lists())
     args.update(changes)
     return url_for(endpoint, **(request.view_args or {}), **args)
+
+
+def next_page(
+    endpoint: str, knowledge: Knowledge, args: dict[str, Any], cursor: str | None
+) -> str | None:
+    """The next page's URL, pinned to what this page knew (`known_at`): following `next`
+    pages one snapshot, however busy the writers."""
+    if cursor is None:
+        return None
+    if args["known_at"] is not None or knowledge.position == 0:
+        return link(endpoint, cursor=cursor)
+    newest = pactlog().log(knowledge.position - 1, limit=1)
+    if not newest:
+        return link(endpoint, cursor=cursor)
+    return link(endpoint, cursor=cursor, known_at=newest[0].recorded_at.isoformat())

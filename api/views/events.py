@@ -17,12 +17,11 @@ from api.views._common import (
     encode_cursor,
     expected_version,
     knows,
-    link,
+    next_page,
 )
 from api.web import header, json_body, operation
 from events.envelope import EventDraft, EventInputSchema, parse_event
 from events.errors import InvalidEvent
-from service.read.answers import Knowledge
 
 bp = Blueprint("events", __name__, url_prefix="/v1/partnerships/<slug:slug>/events")
 
@@ -63,21 +62,8 @@ def timeline(slug: str, args: dict[str, Any]) -> Any:
         **knows(slug, page.knowledge),
         "events": page.events,
         "next_cursor": next_cursor,
-        "next": _next_page(page.knowledge, args, next_cursor),
+        "next": next_page(".timeline", page.knowledge, args, next_cursor),
     }
-
-
-def _next_page(knowledge: Knowledge, args: dict[str, Any], cursor: str | None) -> str | None:
-    """The next page's URL, pinned to what this page knew (`known_at`): following `next`
-    pages one snapshot, however busy the writers."""
-    if cursor is None:
-        return None
-    if args["known_at"] is not None or knowledge.position == 0:
-        return link(".timeline", cursor=cursor)
-    newest = pactlog().log(knowledge.position - 1, limit=1)
-    if not newest:
-        return link(".timeline", cursor=cursor)
-    return link(".timeline", cursor=cursor, known_at=newest[0].recorded_at.isoformat())
 
 
 @bp.get("/<event_id>")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, url_for
+from flask import Blueprint, Response, current_app, json, stream_with_context, url_for
 
 from api.errors import invalid
 from api.schemas import (
@@ -19,11 +20,20 @@ from api.schemas import (
     ReadQuery,
     StateOut,
     TrustOut,
+    TrustQuery,
     VerificationOut,
+    VerifyQuery,
 )
 from api.services import pactlog
-from api.views._common import IDEMPOTENCY_KEY, appended, knows
-from api.web import header, operation
+from api.views._common import (
+    IDEMPOTENCY_KEY,
+    appended,
+    decode_cursor,
+    encode_cursor,
+    knows,
+    next_page,
+)
+from api.web import header, instance, operation
 from events.envelope import EventDraft, parse_event
 from events.errors import InvalidEvent
 
@@ -72,15 +82,43 @@ def state(slug: str, args: dict[str, Any]) -> Any:
 
 
 @bp.get("/<slug:slug>/trust")
-@operation(query=KnowledgeQuery, response=TrustOut, errors=(404, 422))
+@operation(query=TrustQuery, response=TrustOut, errors=(404, 422))
 def trust(slug: str, args: dict[str, Any]) -> Any:
-    """The trust score and every contribution that makes it."""
-    answer = pactlog().trust(slug, args["as_of"], args["known_at"])
+    """The trust score and a page of the contributions that make it (`contributions=all`:
+    every one, streamed)."""
+    if args["contributions"] == "all":
+        return _every_contribution(slug, args)
+    answer = pactlog().trust(
+        slug, args["as_of"], args["known_at"], after=decode_cursor(args["cursor"]),
+        limit=args["limit"],
+    )  # fmt: skip
+    next_cursor = encode_cursor(answer.cursor)
     return {
         **knows(slug, answer.knowledge),
         "trust": answer.trust,
         "contributions": answer.contributions,
+        "next_cursor": next_cursor,
+        "next": next_page(".trust", answer.knowledge, args, next_cursor),
     }
+
+
+def _every_contribution(slug: str, args: dict[str, Any]) -> Response:
+    """The same answer with every contribution, written as it is read (a page of the view at a
+    time): memory stays flat however long the history."""
+    answer = pactlog().trust_stream(slug, args["as_of"], args["known_at"])
+    head = {**knows(slug, answer.knowledge), "trust": answer.trust}
+    opening = json.dumps(instance(TrustOut).dump({**head, "contributions": []}))
+    opening = opening[: opening.rindex('"contributions"')] + '"contributions": ['
+
+    def body() -> Iterator[str]:
+        yield opening
+        for index, contribution in enumerate(answer.contributions):
+            yield ("," if index else "") + json.dumps(contribution)
+        yield '], "next_cursor": null, "next": null}'
+
+    response = current_app.response_class(stream_with_context(body()), mimetype="application/json")
+    response.headers["Pactlog-Position"] = str(answer.knowledge.position)
+    return response
 
 
 @bp.get("/<slug:slug>/diff")
@@ -101,10 +139,14 @@ def diff(slug: str, args: dict[str, Any]) -> Any:
 
 
 @bp.get("/<slug:slug>/verify")
-@operation(query=ReadQuery, response=VerificationOut, errors=(404,))
+@operation(scope="admin", query=VerifyQuery, response=VerificationOut, errors=(401, 403, 404, 422))
 def verify(slug: str, args: dict[str, Any]) -> Any:
-    """Recompute the partnership's hash chain from the stored events."""
-    answer = pactlog().verify(slug)
+    """Recompute the partnership's hash chain from the stored events (admin): all of it, or
+    only what came after a previous answer (`after_version` = its `head_version`, `head`)."""
+    if args["head"] is None:
+        answer = pactlog().verify(slug)
+    else:
+        answer = pactlog().verify(slug, args["after_version"], args["head"])
     return {**asdict(answer), "position": pactlog().knowledge(slug, None, None).position}
 
 

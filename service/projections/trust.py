@@ -81,27 +81,40 @@ def trust_contributions(
     policy: TrustPolicy,
 ) -> list[dict[str, Any]]:
     """Every contribution to the score at `at`: each event's faded effect, each open dispute."""
-    contributions: list[dict[str, Any]] = []
-    for event in events:
-        effect = policy.effect(event)
-        if not effect:
-            continue
-        age = (at - event.occurred_on.start).days
-        contributions.append(
-            {
-                "kind": "event",
-                "event_id": event.id,
-                "type": event.type,
-                "occurred_on": str(event.occurred_on),
-                "summary": event.summary,
-                "confidence": event.confidence,
-                "effect": round(effect, 4),
-                "age_days": age,
-                "contribution": round(effect * 2.0 ** (-age / policy.half_life_days), 4),
-            }
-        )
-    for dispute_id, weight in open_dispute_weights(disputes, policy):
-        contributions.append(
-            {"kind": "open_dispute", "dispute_id": dispute_id, "contribution": weight}
-        )
-    return contributions
+    contributions = [
+        found
+        for found in (event_contribution(event, at, policy) for event in events)
+        if found is not None
+    ]
+    return contributions + dispute_contributions(disputes, policy)
+
+
+def event_contribution(
+    event: RecordedEvent, at: date, policy: TrustPolicy
+) -> dict[str, Any] | None:
+    """One event's faded effect on the score at `at` (None: it has none)."""
+    effect = policy.effect(event)
+    if not effect:
+        return None
+    age = (at - event.occurred_on.start).days
+    return {
+        "kind": "event",
+        "event_id": event.id,
+        "type": event.type,
+        "occurred_on": str(event.occurred_on),
+        "summary": event.summary,
+        "confidence": event.confidence,
+        "effect": round(effect, 4),
+        "age_days": age,
+        "contribution": round(effect * 2.0 ** (-age / policy.half_life_days), 4),
+    }
+
+
+def dispute_contributions(
+    disputes: dict[str, dict[str, Any]], policy: TrustPolicy
+) -> list[dict[str, Any]]:
+    """Each open dispute's weight on the score."""
+    return [
+        {"kind": "open_dispute", "dispute_id": dispute_id, "contribution": weight}
+        for dispute_id, weight in open_dispute_weights(disputes, policy)
+    ]

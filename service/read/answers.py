@@ -6,6 +6,7 @@ shapes around them are these classes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -45,10 +46,25 @@ class StateAnswer:
 
 @dataclass(frozen=True)
 class TrustAnswer:
+    """The score, and one page of the contributions that make it: events in valid-time order,
+    then (on the last page) the open disputes. `cursor` resumes after this page (None: it was
+    the last)."""
+
     partnership: str
     knowledge: Knowledge
     trust: dict[str, Any]
     contributions: list[dict[str, Any]]
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class TrustStream:
+    """The score and every contribution, read page by page as `contributions` is iterated."""
+
+    partnership: str
+    knowledge: Knowledge
+    trust: dict[str, Any]
+    contributions: Iterator[dict[str, Any]]
 
 
 @dataclass(frozen=True)

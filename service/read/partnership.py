@@ -3,26 +3,30 @@ All fold with the view's trust policy, bitemporally (`as_of`, `known_at`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.errors import EventNotFound
 from service.projections.state import render_state
-from service.projections.trust import render_trust, trust_contributions
+from service.projections.trust import dispute_contributions, event_contribution, render_trust
 from service.read.answers import (
     DiffAnswer,
     EventRecord,
     StateAnswer,
     Timeline,
     TrustAnswer,
+    TrustStream,
     Uncounted,
 )
 from service.read.cut import Cuts
 from service.write.store import to_recorded
 
 ONE_DAY = timedelta(days=1)
+TRUST_PAGE = 100  # contributions per page of GET …/trust
+_ROWS_READ = 1000  # timeline rows read at once while listing contributions
 
 
 class PartnershipReads:
@@ -55,19 +59,68 @@ class PartnershipReads:
             ],
         )
 
-    def trust(self, slug: str, as_of: date | None, known_at: datetime | None) -> TrustAnswer:
+    def trust(
+        self,
+        slug: str,
+        as_of: date | None,
+        known_at: datetime | None,
+        *,
+        after: str = "",
+        limit: int = TRUST_PAGE,
+    ) -> TrustAnswer:
+        """The score and one page of its contributions (at most `limit`, after the cursor
+        `after`): the answer's size and the work behind it are bounded by the page, not by the
+        partnership's history."""
         knowledge, state = self.cuts.read(slug, as_of, known_at)
         at, policy = self._render_date(as_of), self.view.policy
-        events = [
-            RecordedEvent.from_dict(row.body)
-            for row in self.view.timeline(slug, knowledge.version, end=as_of)
-        ]
+        page: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for found, resume in self._event_contributions(slug, knowledge.version, as_of, at, after):
+            if len(page) == limit:
+                cursor = resume
+                break
+            page.append(found)
+        if cursor is None:
+            page += dispute_contributions(state["dispute"], policy)
         return TrustAnswer(
             slug,
             knowledge,
             render_trust(state["trust"], state["dispute"], at, policy),
-            trust_contributions(events, state["dispute"], at, policy),
+            page,
+            cursor,
         )
+
+    def trust_stream(self, slug: str, as_of: date | None, known_at: datetime | None) -> TrustStream:
+        """The score and every contribution, read lazily page by page (memory bounded by a
+        page, whatever the history's length)."""
+        knowledge, state = self.cuts.read(slug, as_of, known_at)
+        at, policy = self._render_date(as_of), self.view.policy
+
+        def every() -> Iterator[dict[str, Any]]:
+            for found, _ in self._event_contributions(slug, knowledge.version, as_of, at, ""):
+                yield found
+            yield from dispute_contributions(state["dispute"], policy)
+
+        return TrustStream(
+            slug, knowledge, render_trust(state["trust"], state["dispute"], at, policy), every()
+        )
+
+    def _event_contributions(
+        self, slug: str, version: int, as_of: date | None, at: date, after: str
+    ) -> Iterator[tuple[dict[str, Any], str]]:
+        """Each event's contribution in valid-time order after the cursor `after`, with the
+        cursor that resumes before it (so a page can end just before the next one)."""
+        policy = self.view.policy
+        resume = after
+        while True:
+            rows = self.view.timeline(slug, version, end=as_of, after=resume, limit=_ROWS_READ)
+            for row in rows:
+                found = event_contribution(RecordedEvent.from_dict(row.body), at, policy)
+                if found is not None:
+                    yield found, resume
+                resume = row.cursor
+            if len(rows) < _ROWS_READ:
+                return
 
     def timeline(
         self,

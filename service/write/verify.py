@@ -13,20 +13,31 @@ from service.write.stream import stream_id
 
 @dataclass(frozen=True)
 class Verification:
+    """`checked` events chain from where the check began; `head` is the last hash, of the event
+    at `head_version` (pass both back to check only what came after). When the chain breaks,
+    `version` says where and `problem` how."""
+
     partnership: str
     ok: bool
     checked: int
     head: str
     problem: str | None = None
     version: int | None = None
+    head_version: int = 0
 
 
-def verify(app: PactlogApplication, slug: str) -> Verification:
-    """Recompute the stream's hash chain from the stored events."""
-    stored = app.recorder.select_events(stream_id(slug))
+def verify(
+    app: PactlogApplication, slug: str, after_version: int = 0, head: str = GENESIS
+) -> Verification:
+    """Recompute the stream's hash chain from the stored events: all of it, or (incremental)
+    the events after `after_version`, chained from `head`, the hash a previous verification
+    ended at. Repeated from its last head, a check costs what was appended since."""
+    stored = app.recorder.select_events(stream_id(slug), gt=after_version or None)
     if not stored:
-        raise PartnershipNotFound(slug)
-    previous = GENESIS
+        if not app.recorder.select_events(stream_id(slug), limit=1):
+            raise PartnershipNotFound(slug)
+        return Verification(slug, True, 0, head, head_version=after_version)
+    previous = GENESIS if not after_version else head
     for count, item in enumerate(stored, start=1):
         try:
             event: Any = app.mapper.to_domain_event(item)
@@ -47,4 +58,6 @@ def verify(app: PactlogApplication, slug: str) -> Verification:
                 item.originator_version,
             )
         previous = expected
-    return Verification(slug, True, len(stored), previous)
+    return Verification(
+        slug, True, len(stored), previous, head_version=stored[-1].originator_version
+    )

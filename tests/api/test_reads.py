@@ -83,9 +83,12 @@ def test_an_unknown_parameter_is_a_422_naming_it(
     assert fields_named(problem(response, 422)) == {"asof"}
 
 
-def test_an_unknown_partnership_is_a_404(client: FlaskClient, reader: dict[str, str]) -> None:
-    for path in ("state", "trust", "events", "verify", "diff?from=2020&to=2021"):
+def test_an_unknown_partnership_is_a_404(
+    client: FlaskClient, reader: dict[str, str], admin: dict[str, str]
+) -> None:
+    for path in ("state", "trust", "events", "diff?from=2020&to=2021"):
         problem(client.get(f"/v1/partnerships/nobody/{path}", headers=reader), 404)
+    problem(client.get("/v1/partnerships/nobody/verify", headers=admin), 404)
     problem(client.get("/v1/partnerships/Not_A_Slug/state", headers=reader), 404)
 
 
@@ -193,10 +196,11 @@ def test_diff_explains_what_changed_between_two_dates(
     assert fields_named(problem(response, 422)) == {"to"}
 
 
-def test_the_hash_chain_verifies(client: FlaskClient, reader: dict[str, str]) -> None:
-    body = get(client, f"/v1/partnerships/{SLUG}/verify", reader)
+def test_the_hash_chain_verifies(client: FlaskClient, admin: dict[str, str]) -> None:
+    body = get(client, f"/v1/partnerships/{SLUG}/verify", admin)
     assert body["ok"] is True
     assert body["checked"] == 34
+    assert body["head_version"] == 34
 
 
 def test_partnerships_are_listed_with_their_headline(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow, Rounded
+from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded
 from typing import Any
 
 import pycountry
@@ -22,12 +22,6 @@ MAX_AMOUNT_FRACTION_DIGITS = 18
 AMOUNT_PATTERN = re.compile(
     rf"(?P<integer>[0-9]{{1,{MAX_AMOUNT_INTEGER_DIGITS}}})"
     rf"(?:\.(?P<fraction>[0-9]{{1,{MAX_AMOUNT_FRACTION_DIGITS}}}))?"
-)
-# Sums of amounts are exact: this context has room for the digits of any total of accepted
-# amounts (a billion billion of the largest would still fit) and refuses to round.
-EXACT = Context(
-    prec=MAX_AMOUNT_INTEGER_DIGITS + MAX_AMOUNT_FRACTION_DIGITS + 40,
-    traps=[Inexact, Rounded, Overflow, InvalidOperation],
 )
 
 
@@ -88,11 +82,22 @@ def canonical_amount(value: Decimal) -> str:
 
 
 def add_amounts(*amounts: str | Decimal) -> str:
-    """The exact sum of canonical amounts, canonical."""
+    """The exact sum of amounts, canonical: each addition runs with as many digits as its
+    operands span (amounts stored before the grammar was strict included), and rounding is
+    refused rather than done."""
     total = Decimal(0)
     for amount in amounts:
-        total = EXACT.add(total, Decimal(amount))
+        total = _exact_add(total, Decimal(amount))
     return canonical_amount(total)
+
+
+def _exact_add(left: Decimal, right: Decimal) -> Decimal:
+    if not (left.is_finite() and right.is_finite()):
+        raise ValueError(f"not finite amounts: {left}, {right}")
+    top = max(left.adjusted(), right.adjusted()) + 2  # room for a carry
+    bottom = min(int(left.as_tuple().exponent), int(right.as_tuple().exponent), 0)
+    context = Context(prec=max(1, top - bottom), traps=[Inexact, Rounded, InvalidOperation])
+    return context.add(left, right)
 
 
 class Currency(fields.String):

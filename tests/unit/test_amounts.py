@@ -9,7 +9,12 @@ import pytest
 
 from events.envelope import parse_event
 from events.errors import InvalidEvent
-from events.fields import MAX_AMOUNT_FRACTION_DIGITS, MAX_AMOUNT_INTEGER_DIGITS, canonical_amount
+from events.fields import (
+    MAX_AMOUNT_FRACTION_DIGITS,
+    MAX_AMOUNT_INTEGER_DIGITS,
+    add_amounts,
+    canonical_amount,
+)
 from service.projections.investments import investment_totals
 from tests.builders import payload
 
@@ -90,3 +95,10 @@ def test_totals_are_exact_at_the_largest_accepted_amounts() -> None:
     }
     total = investment_totals(investments)["USD"]["paid"]
     assert total == "2999999999999999999999999999999.999999999999999997"
+
+
+def test_totals_stay_exact_with_amounts_stored_before_the_grammar() -> None:
+    """A store may hold amounts the old parser let through (`1e400` stored as 401 digits)."""
+    huge = "1" + "0" * 400
+    assert add_amounts(huge, "0.000000000000000001") == huge + ".000000000000000001"
+    assert add_amounts("123456789012345678901234567890", "1") == "123456789012345678901234567891"

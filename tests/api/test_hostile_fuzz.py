@@ -239,6 +239,9 @@ PARAMETERS = [
     "format",
     "status",
     "partnership",
+    "contributions",
+    "after_version",
+    "head",
 ]
 
 

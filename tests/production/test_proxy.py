@@ -219,7 +219,7 @@ def test_gunicorn_alone_is_what_the_slow_clients_stopped(stack: Stack) -> None:
         latencies = serve_others(port, 4.0)
     answered = [latency for latency in latencies if latency is not None]
     print(f"gunicorn alone, {SLOW_CLIENTS} slow clients: {len(answered)}/{len(latencies)} answered")
-    assert len(answered) < len(latencies)
+    assert len(answered) < len(latencies) or max(answered) > 2.0
 
 
 def test_a_body_over_the_limit_ends_at_nginx_as_a_413_problem(stack: Stack, proxy: Proxy) -> None:

@@ -27,11 +27,13 @@ class MalformedJson(ValueError):
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise MalformedJson(f"duplicate key {key!r} in an object")
-        found[key] = value
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise MalformedJson(f"duplicate key {key!r} in an object")
+            seen.add(key)
     return found
 
 

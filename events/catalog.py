@@ -10,13 +10,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from events.fields import Amount, Currency, PartialDateField
+from events.fields import Amount, Currency, PartialDateField, WholeMatch
 
 _text = validate.Length(min=1, max=2000)
 _name = validate.Length(min=1, max=200)
 _severity = validate.Range(min=1, max=5)
-_identifier = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}\Z",  # \Z: `$` would let a trailing newline through
+_identifier = WholeMatch(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$",
     error="Use letters, digits, '.', '_' or '-' (at most 80), e.g. 'governance-2023'.",
 )
 

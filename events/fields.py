@@ -7,7 +7,7 @@ from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded
 from typing import Any
 
 import pycountry
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from events.dates import InvalidPartialDate, PartialDate
 
@@ -98,6 +98,17 @@ def _exact_add(left: Decimal, right: Decimal) -> Decimal:
     bottom = min(int(left.as_tuple().exponent), int(right.as_tuple().exponent), 0)
     context = Context(prec=max(1, top - bottom), traps=[Inexact, Rounded, InvalidOperation])
     return context.add(left, right)
+
+
+class WholeMatch(validate.Regexp):
+    """`validate.Regexp` matched against the whole value (`fullmatch`): with `match` and a `$`
+    a trailing newline gets through. The pattern keeps its `^…$`, so the documents that show it
+    (OpenAPI, the catalog) read it as JSON Schema does: the whole string."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 class Currency(fields.String):

@@ -25,7 +25,7 @@ from api.schemas.fields import (
 )
 from events.catalog import CATALOG, CONFIDENCE_LEVELS, SourceSchema
 from events.envelope import EventInputSchema
-from events.fields import PartialDateField, Slug
+from events.fields import PartialDateField, Slug, WholeMatch
 from service.tokens import SCOPES
 
 
@@ -85,8 +85,7 @@ class VerifyQuery(ReadQuery):
     )
     head = fields.String(
         load_default=None,
-        # Sixty-four characters and the pattern: with `$` alone a trailing newline gets through.
-        validate=validate.And(validate.Length(equal=64), validate.Regexp(r"^[0-9a-f]{64}$")),
+        validate=WholeMatch(r"^[0-9a-f]{64}$"),
         metadata={"description": "The hash a previous answer ended at (its `head`)."},
     )
 

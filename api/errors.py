@@ -44,6 +44,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "duplicate-event-id": (409, "The event id is already used by other content"),
     "conflict": (409, "The partnership kept changing; try again"),
     "stale-version": (412, "The partnership moved past the expected version"),
+    "request-timeout": (408, "The request took too long to arrive"),
     "payload-too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "Send JSON (Content-Type: application/json)"),
     "invalid-input": (422, "The input is not valid"),
@@ -77,6 +78,8 @@ problem_descriptions: dict[str, str] = {
     "method-not-allowed": "The route exists but not for this method: `Allow` lists those it takes.",
     "http-error": "Another HTTP error (its `status` and `title` say which), e.g. 406 when no "
     "answer fits the `Accept` header.",
+    "request-timeout": "The headers or the body arrived too slowly (answered by the nginx in "
+    "front of the API): send the request again, at once.",
     "payload-too-large": "The body is over the configured limit (8 MiB by default): split a batch.",
     "unsupported-media-type": "Send JSON with `Content-Type: application/json`.",
     "invalid-input": "A field is invalid: `errors` lists each (`field`, `pointer`, `detail`). "

@@ -232,7 +232,10 @@ def test_a_body_over_the_limit_ends_at_nginx_as_a_413_problem(stack: Stack, prox
     )
     assert status == 413
     assert headers["Content-Type"] == "application/problem+json"
-    assert json.loads(body)["status"] == 413
+    problem = json.loads(body)
+    assert problem["status"] == 413
+    # The same absolute type the API gives, documented where it points.
+    assert problem["type"] == f"http://127.0.0.1:{proxy.port}/docs/problems#payload-too-large"
 
 
 def test_a_body_at_the_limit_reaches_the_api(stack: Stack, proxy: Proxy) -> None:

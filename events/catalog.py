@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from events.fields import Amount, Currency, PartialDateField, WholeMatch
+from events.figures import (
+    TRANCHE_STATUSES,
+    TrancheSchema,
+    Unit,
+    figure_field,
+    is_currency,
+)
+from events.versions import upgrade_data
 
 _text = validate.Length(min=1, max=2000)
 _name = validate.Length(min=1, max=200)
@@ -28,8 +36,32 @@ RISK_CATEGORIES = (
     "regulatory",
 )
 CONFIDENCE_LEVELS = ("rumored", "reported", "confirmed")
-INVESTMENT_STATUSES = ("committed", "paid")
+INVESTMENT_STATUSES = TRANCHE_STATUSES
 LEADERSHIP_CHANGES = ("appointed", "removed", "reinstated", "resigned")
+AGREEMENT_KINDS = (
+    "letter_of_intent",
+    "memorandum_of_understanding",
+    "term_sheet",
+    "definitive",
+    "extension",
+)
+AGREEMENT_ENDINGS = ("expired", "terminated", "superseded", "completed", "abandoned")
+REVIEW_STAGES = (
+    "invitation_to_comment",
+    "preliminary",
+    "phase_1",
+    "phase_2",
+    "remedies",
+    "appeal",
+)
+REVIEW_DECISIONS = (
+    "cleared",
+    "cleared_with_remedies",
+    "blocked",
+    "withdrawn",
+    "no_jurisdiction",
+    "other",
+)
 
 
 def _str(description: str, *, required: bool = True, length: Any = _name) -> fields.String:
@@ -56,29 +88,116 @@ class PartnershipFormed(EventData):
     parties = _parties("The organisations in the partnership (two or more).")
 
 
-class InvestmentMade(EventData):
-    """Money put in by one party, committed or paid."""
+class _Figured(EventData):
+    """A type whose `amount` is a figure split, optionally, into tranches."""
+
+    _money_only = True
+
+    @pre_load
+    def _upgrade(self, data: Any, **kwargs: Any) -> Any:
+        """Version-1 payloads (`amount` string + `currency`) read as version 2; a bad version-1
+        currency is named as the client wrote it (`currency`)."""
+        if (
+            isinstance(data, dict)
+            and "currency" in data
+            and not isinstance(data.get("amount"), dict)
+        ):
+            try:
+                Currency().deserialize(data["currency"])
+            except ValidationError as error:
+                raise ValidationError({"currency": error.messages}) from None
+        return upgrade_data(type(self).__name__, data)
+
+    @validates_schema
+    def _tranches(self, data: dict[str, Any], **kwargs: Any) -> None:
+        amount, tranches = data.get("amount"), data.get("tranches")
+        if amount is None:
+            return
+        unit = amount.get("unit")
+        errors: dict[str, Any] = {}
+        if self._money_only and unit is not None and not is_currency(unit):
+            errors["amount"] = {"unit": ["An investment is money: give an ISO 4217 code."]}
+        if tranches:
+            if "status" in data:
+                errors["status"] = ["Give each tranche its status instead (or leave tranches out)."]
+            for number, tranche in enumerate(tranches):
+                if tranche["amount"].get("unit") != unit:
+                    errors.setdefault("tranches", {})[number] = {
+                        "amount": {"unit": [f"Use the event's unit, {unit}."]}
+                    }
+        elif "status" not in data:
+            errors["status"] = ["Say whether it is firm, contingent or paid (or give tranches)."]
+        elif data["status"] == "contingent" and not data.get("condition"):
+            errors["condition"] = ["Say what a contingent amount depends on."]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _tranches_field() -> fields.List[Any]:
+    return fields.List(
+        fields.Nested(TrancheSchema),
+        validate=validate.Length(min=1, max=50),
+        metadata={
+            "description": "The parts: firm, contingent (with their condition) or paid. "
+            "Without tranches, `status` says what the whole amount is."
+        },
+    )
+
+
+def _status_field(what: str) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(INVESTMENT_STATUSES),
+        metadata={
+            "description": f"The whole {what}: firm (promised unconditionally), contingent (on "
+            "`condition`) or paid (transferred). Required without tranches; version-1 "
+            "'committed' reads as firm."
+        },
+    )
+
+
+class InvestmentMade(_Figured):
+    """Money put in by one party: firm, contingent or paid, whole or in tranches."""
 
     investor = _str("Who invests.")
-    amount = Amount(required=True, metadata={"description": "Positive decimal string."})
-    currency = Currency(required=True, metadata={"description": "ISO 4217 code, e.g. USD."})
-    instrument = _str("What form the money takes: equity, convertible note, cloud credits, …")
-    status = fields.String(
+    amount = figure_field(
+        "The headline figure (a currency): exact, approximate, range, up_to or undisclosed. "
+        "Version 1's decimal string + `currency` is still understood.",
         required=True,
-        validate=validate.OneOf(INVESTMENT_STATUSES),
-        metadata={"description": "committed (promised) or paid (transferred)."},
     )
+    instrument = _str(
+        "What form the money takes: equity, convertible note, cloud credits, …", required=False
+    )
+    status = _status_field("amount")
+    condition = _str("What a contingent amount depends on.", required=False, length=_text)
+    tranches = _tranches_field()
+    stake = figure_field("The stake bought, in percent, when reported.")
+    shares = figure_field("Shares or warrants, in shares, when reported.")
     recipient = _str("Who receives it, when not obvious.", required=False)
 
+    @validates_schema
+    def _units(self, data: dict[str, Any], **kwargs: Any) -> None:
+        for name, unit in (("stake", "percent"), ("shares", "shares")):
+            if name in data and data[name].get("unit") != unit:
+                raise ValidationError({name: {"unit": [f"Give the {name} in {unit}."]}})
 
-class CommitmentMade(EventData):
-    """A party binds itself to spend, e.g. on cloud compute."""
+
+class CommitmentMade(_Figured):
+    """A party binds itself to spend or supply, e.g. cloud compute or capacity in GW."""
+
+    _money_only = False
 
     party = _str("Who commits.")
     kind = _str("What is committed, e.g. 'cloud compute'.")
-    amount = Amount(required=True, metadata={"description": "Positive decimal string."})
-    currency = Currency(required=True, metadata={"description": "ISO 4217 code."})
-    term = _str("For how long or until when, e.g. 'through 2030'.")
+    amount = figure_field(
+        "Its size: money or a quantity (GW…), maybe a rate ('per': 'year', with a 'term'); "
+        "undisclosed when not reported.",
+        required=True,
+    )
+    status = _status_field("commitment")
+    condition = _str("What a contingent commitment depends on.", required=False, length=_text)
+    tranches = _tranches_field()
+    counterparty = _str("To whom, when not obvious.", required=False)
+    term = _str("For how long or until when, e.g. 'through 2030'.", required=False)
 
 
 class CommercialRightsGranted(EventData):
@@ -87,6 +206,8 @@ class CommercialRightsGranted(EventData):
     holder = _str("Who holds the rights.")
     scope = _str("What they cover.")
     exclusive = fields.Boolean(required=True, metadata={"description": "Exclusive rights?"})
+    figure = figure_field("A figure attached to the rights, e.g. a revenue share in percent.")
+    until = PartialDateField(metadata={"description": "When they end, if reported."})
 
 
 class ExclusivityChanged(EventData):
@@ -151,6 +272,10 @@ class TermsRenegotiated(EventData):
 
     area = _str("Which terms, e.g. 'revenue sharing'.")
     change = _str("What changed.", length=_text)
+    figure = figure_field("The new figure, e.g. a revenue share of 20 percent.")
+    agreement_id = fields.String(
+        validate=_identifier, metadata={"description": "The agreement it changes, if recorded."}
+    )
 
 
 class LiaisonEstablished(EventData):
@@ -160,24 +285,86 @@ class LiaisonEstablished(EventData):
     purpose = _str("What it is for.", length=_text)
 
 
+def _id_field(description: str) -> fields.String:
+    return fields.String(required=True, validate=_identifier, metadata={"description": description})
+
+
+def _stage_field(description: str, *, required: bool) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.OneOf(REVIEW_STAGES),
+        metadata={"description": description + " One of: " + ", ".join(REVIEW_STAGES) + "."},
+    )
+
+
 class RegulatoryReviewOpened(EventData):
-    """A regulator opens a review."""
+    """A regulator opens a review (maybe at a stage: an invitation to comment, phase 1…)."""
 
     regulator = _str("Which regulator.")
-    review_id = fields.String(
-        required=True, validate=_identifier, metadata={"description": "Your id for the review."}
-    )
+    review_id = _id_field("Your id for the review.")
     subject = _str("What is reviewed.", length=_text)
+    stage = _stage_field("The stage it opens at (default: none named).", required=False)
+
+
+class RegulatoryReviewAdvanced(EventData):
+    """An open review moves to a stage, e.g. from an invitation to comment to phase 1."""
+
+    regulator = _str("Which regulator.")
+    review_id = _id_field("An open review's id.")
+    stage = _stage_field("The stage it moves to.", required=True)
+    note = _str("What happened at this step.", required=False, length=_text)
 
 
 class RegulatoryReviewClosed(EventData):
     """A regulator closes a review that was opened."""
 
     regulator = _str("Which regulator.")
-    review_id = fields.String(
-        required=True, validate=_identifier, metadata={"description": "The opened review's id."}
-    )
+    review_id = _id_field("The opened review's id.")
     outcome = _str("How it ended.", length=_text)
+    decision = fields.String(
+        validate=validate.OneOf(REVIEW_DECISIONS),
+        metadata={"description": "The decision, one of: " + ", ".join(REVIEW_DECISIONS) + "."},
+    )
+
+
+class AgreementSigned(EventData):
+    """The parties sign an agreement: a letter of intent, an MoU, a term sheet, a definitive
+    agreement or an extension; binding or not."""
+
+    agreement_id = _id_field("Your id for the agreement, e.g. 'azure-2023'.")
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(AGREEMENT_KINDS),
+        metadata={"description": "One of: " + ", ".join(AGREEMENT_KINDS) + "."},
+    )
+    binding = fields.Boolean(required=True, metadata={"description": "Legally binding?"})
+    parties = fields.List(
+        fields.String(validate=_name),
+        validate=validate.Length(min=2, max=20),
+        metadata={"description": "Who signed (two or more), when not the partnership's parties."},
+    )
+    scope = _str("What it covers.", length=_text)
+    figure = figure_field("Its headline figure, if reported.")
+    extends = fields.String(
+        validate=_identifier,
+        metadata={"description": "For an extension: the agreement it extends."},
+    )
+    expires_on = PartialDateField(metadata={"description": "When it ends, if reported."})
+
+
+class AgreementEnded(EventData):
+    """A signed agreement ends: expired, terminated, superseded, completed or abandoned."""
+
+    agreement_id = _id_field("A signed agreement's id.")
+    how = fields.String(
+        required=True,
+        validate=validate.OneOf(AGREEMENT_ENDINGS),
+        metadata={"description": "One of: " + ", ".join(AGREEMENT_ENDINGS) + "."},
+    )
+    reason = _str("Why or how, in a line.", required=False, length=_text)
+    superseded_by = fields.String(
+        validate=_identifier, metadata={"description": "The agreement that replaces it."}
+    )
 
 
 class DisputeOpened(EventData):
@@ -259,19 +446,30 @@ class StatementMade(EventData):
     speaker = _str("Who spoke.")
     organization = _str("On behalf of whom.")
     statement = _str("What was said (quote or paraphrase).", length=_text)
+    figure = figure_field("A figure the statement gives, e.g. 'about $13B invested'.")
 
 
 class SourceSchema(Schema):
-    """A citation."""
+    """A citation: a URL or a title (or both), and the figure this source reported."""
 
-    title = _str("Title of the source.", length=validate.Length(min=1, max=500))
+    title = _str("Title of the source.", required=False, length=validate.Length(min=1, max=500))
     url = fields.Url(
         load_default=None, allow_none=True, metadata={"description": "Where to read it."}
     )
     publisher = _str("Who published it.", required=False)
-    published_on = fields.Date(
-        load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD."}
+    published_on = PartialDateField(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "When: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD."},
     )
+    figure = figure_field(
+        "The figure this source reported, when it differs from (or confirms) the event's."
+    )
+
+    @validates_schema
+    def _url_or_title(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data.get("url") and not data.get("title"):
+            raise ValidationError("Give the source's url or its title (or both).", "url")
 
 
 CORRECTABLE_FIELDS = ("occurred_on", "summary", "sources", "confidence", "data")
@@ -309,6 +507,17 @@ class EventCorrected(EventData):
     reason = _str("Why.", length=_text)
 
 
+class SourceAttached(EventData):
+    """A later source is cited for an earlier event (maybe with its own figure); the event
+    itself is unchanged. Like a correction, it counts from when it was recorded."""
+
+    target_id = fields.UUID(required=True, metadata={"description": "The event it supports."})
+    source = fields.Nested(SourceSchema, required=True, metadata={"description": "The source."})
+    note = _str(
+        "Why it matters, e.g. 'the filing gives a third figure'.", required=False, length=_text
+    )
+
+
 class EventRetracted(EventData):
     """An earlier event should not have been recorded; it stays in the history as retracted."""
 
@@ -316,7 +525,7 @@ class EventRetracted(EventData):
     reason = _str("Why.", length=_text)
 
 
-AMENDING_TYPES = ("EventCorrected", "EventRetracted")
+AMENDING_TYPES = ("EventCorrected", "EventRetracted", "SourceAttached")
 
 CATALOG: dict[str, type[EventData]] = {
     schema.__name__: schema
@@ -334,7 +543,10 @@ CATALOG: dict[str, type[EventData]] = {
         TermsRenegotiated,
         LiaisonEstablished,
         RegulatoryReviewOpened,
+        RegulatoryReviewAdvanced,
         RegulatoryReviewClosed,
+        AgreementSigned,
+        AgreementEnded,
         DisputeOpened,
         DisputeEscalated,
         DisputeResolved,
@@ -344,6 +556,7 @@ CATALOG: dict[str, type[EventData]] = {
         StatementMade,
         EventCorrected,
         EventRetracted,
+        SourceAttached,
     )
 }
 
@@ -356,7 +569,10 @@ ENTITY_ACTIONS: dict[str, tuple[str, str, str]] = {
     "RiskFlagged": ("risk", "risk_id", "open"),
     "RiskMitigated": ("risk", "risk_id", "close"),
     "RegulatoryReviewOpened": ("review", "review_id", "open"),
+    "RegulatoryReviewAdvanced": ("review", "review_id", "update"),
     "RegulatoryReviewClosed": ("review", "review_id", "close"),
+    "AgreementSigned": ("agreement", "agreement_id", "open"),
+    "AgreementEnded": ("agreement", "agreement_id", "close"),
 }
 
 
@@ -390,6 +606,8 @@ def _json_type(field: fields.Field[Any]) -> str:
         return "decimal-string"
     if isinstance(field, Currency):
         return "currency"
+    if isinstance(field, Unit):
+        return "unit"
     if isinstance(field, PartialDateField):
         return "partial-date"
     for kind, name in (

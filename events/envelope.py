@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from events.catalog import CATALOG, CONFIDENCE_LEVELS, EventData, SourceSchema
+from events.catalog import AMENDING_TYPES, CATALOG, CONFIDENCE_LEVELS, EventData, SourceSchema
 from events.dates import PartialDate
 from events.errors import InvalidEvent
 from events.fields import PartialDateField, Slug
@@ -21,7 +21,7 @@ class EventDraft:
     """A validated event that is not yet recorded. `data` holds the type's canonical fields."""
 
     type: str
-    occurred_on: PartialDate
+    occurred_on: PartialDate | None  # None only for an amendment: it is dated when recorded
     summary: str
     data: dict[str, Any]
     sources: list[dict[str, Any]] = field(default_factory=list)
@@ -48,7 +48,7 @@ class EventDraft:
             "id": self.id,
             "type": self.type,
             "partnership": partnership,
-            "occurred_on": str(self.occurred_on),
+            "occurred_on": None if self.occurred_on is None else str(self.occurred_on),
             "summary": self.summary,
             "sources": self.sources,
             "confidence": self.confidence,
@@ -130,8 +130,12 @@ class EventInputSchema(Schema):
         metadata={"description": "Optional: when given it must match the URL's partnership."},
     )
     occurred_on = PartialDateField(
-        required=True,
-        metadata={"description": "When it happened: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD."},
+        load_default=None,
+        metadata={
+            "description": "When it happened: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD. Required, "
+            "except for EventCorrected, EventRetracted and SourceAttached: acts of transaction "
+            "time, dated by when they are recorded when left out."
+        },
     )
     summary = fields.String(
         required=True,
@@ -155,17 +159,26 @@ class EventInputSchema(Schema):
         metadata={"description": "The type's own fields (GET /v1/catalog)."},
     )
 
-    @validates_schema(skip_on_field_errors=False)
-    def _data_matches_type(self, values: dict[str, Any], **kwargs: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _data_matches_type(self, values: dict[str, Any], original: Any, **kwargs: Any) -> None:
         """Check `data` against its type's schema, even when other fields are wrong too, and
         keep its canonical form for `_draft` (one load, one dump)."""
+        undated = isinstance(original, dict) and original.get("occurred_on") is None
+        if undated and values.get("type") not in AMENDING_TYPES:
+            problems: dict[str, Any] = {"occurred_on": ["Missing data for required field."]}
+        else:
+            problems = {}
         if values.get("type") not in CATALOG or not isinstance(values.get("data"), dict):
+            if problems:
+                raise ValidationError(problems)
             return
         schema = data_schema(values["type"])
         try:
             values["data"] = schema.dump(schema.load(values["data"]))
         except ValidationError as error:
-            raise ValidationError({"data": error.messages}) from None
+            raise ValidationError({**problems, "data": error.messages}) from None
+        if problems:
+            raise ValidationError(problems)
 
     @post_load
     def _draft(self, values: dict[str, Any], **kwargs: Any) -> EventDraft:

@@ -17,8 +17,15 @@ from events.catalog import AMENDING_TYPES, ENTITY_ACTIONS
 from events.dates import PartialDate
 from events.envelope import EventDraft, data_schema
 from events.errors import RuleViolated
+from events.versions import upgrade_changes, upgrade_data
 
-_NOUN = {"dispute": "dispute", "risk": "flagged risk", "review": "regulatory review"}
+_NOUN = {
+    "dispute": "dispute",
+    "risk": "flagged risk",
+    "review": "regulatory review",
+    "agreement": "agreement",
+}
+_CLOSED = {"dispute": "resolved", "risk": "mitigated", "review": "closed", "agreement": "ended"}
 
 
 @dataclass
@@ -73,7 +80,8 @@ def check_draft(
     partnership: str = "",
 ) -> None:
     """Refuse `draft` if it breaks a write rule for a stream in the state `facts`."""
-    check_occurred_on(draft.occurred_on, today, "occurred_on")
+    if draft.occurred_on is not None:
+        check_occurred_on(draft.occurred_on, today, "occurred_on")
     if draft.type == "PartnershipFormed":
         raise RuleViolated("type", "The partnership is already formed.")
     if draft.type in AMENDING_TYPES:
@@ -88,6 +96,8 @@ def check_draft(
     where = f"data.{id_field}"
     if action == "open" and status in ("open", "closed"):
         raise RuleViolated(where, f"The {_NOUN[kind]} id {entity_id!r} is already used.")
+    if action != "open" and status == "closed":
+        raise RuleViolated(where, f"The {_NOUN[kind]} {entity_id!r} is already {_CLOSED[kind]}.")
     if action != "open" and status != "open":
         raise RuleViolated(where, f"There is no open {_NOUN[kind]} {entity_id!r}.")
 
@@ -105,8 +115,10 @@ def _check_amendment(
     if target_id in facts.retracted:
         raise RuleViolated("data.target_id", f"Event {target_id} is already retracted.")
     if target.type in AMENDING_TYPES:
-        raise RuleViolated("data.target_id", "A correction or retraction cannot itself be amended.")
-    if draft.type == "EventRetracted":
+        raise RuleViolated(
+            "data.target_id", "A correction, retraction or attached source cannot be amended."
+        )
+    if draft.type != "EventCorrected":
         return
     corrected = draft.data["fields"]
     if "occurred_on" in corrected:
@@ -127,14 +139,27 @@ def _check_amendment(
 
 
 def merged_data(target: Target, changes: dict[str, Any]) -> dict[str, Any]:
-    """The target's data with `changes` applied, canonical and valid for its type."""
+    """The target's data with `changes` applied, canonical and valid for its type (a
+    version-1 correction of a version-2 event is upgraded against it first)."""
     schema = data_schema(target.type)
+    current = upgrade_data(target.type, target.data)
+    changes = upgrade_changes(target.type, current, changes)
     try:
-        return dict(schema.dump(schema.load({**target.data, **changes})))
+        return dict(schema.dump(schema.load({**current, **changes})))
     except ValidationError as error:
         messages = error.messages if isinstance(error.messages, dict) else {}
         name, problem = next(iter(messages.items()), ("_schema", error.messages))
         raise RuleViolated(f"data.fields.data.{name}", str(problem)) from None
+
+
+def amend(body: dict[str, Any], amendment_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's content as it reads after a correction or an attached source (a retraction
+    is the caller's business: the event stops counting)."""
+    if amendment_type == "SourceAttached":
+        return {**body, "sources": [*body.get("sources", []), data["source"]]}
+    if amendment_type == "EventCorrected":
+        return apply_correction(body, data["fields"])
+    return body
 
 
 def apply_correction(body: dict[str, Any], corrected: dict[str, Any]) -> dict[str, Any]:

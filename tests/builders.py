@@ -44,7 +44,15 @@ DATA: dict[str, dict[str, Any]] = {
     "TermsRenegotiated": {"area": "revenue sharing", "change": "share reduced"},
     "LiaisonEstablished": {"parties": ["OpenAI", "Microsoft"], "purpose": "repair"},
     "RegulatoryReviewOpened": {"regulator": "CMA", "review_id": "cma-1", "subject": "ties"},
+    "RegulatoryReviewAdvanced": {"regulator": "CMA", "review_id": "cma-1", "stage": "phase_1"},
     "RegulatoryReviewClosed": {"regulator": "CMA", "review_id": "cma-1", "outcome": "cleared"},
+    "AgreementSigned": {
+        "agreement_id": "azure-2023",
+        "kind": "definitive",
+        "binding": True,
+        "scope": "multiyear investment and Azure exclusivity",
+    },
+    "AgreementEnded": {"agreement_id": "azure-2023", "how": "superseded"},
     "DisputeOpened": {
         "dispute_id": "gov",
         "topic": "governance",

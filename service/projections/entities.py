@@ -1,4 +1,4 @@
-"""Disputes, risks and regulatory reviews: things that open, change and close.
+"""Disputes, risks, regulatory reviews and agreements: things that open, change and close.
 
 Folded in valid-time order; any order gives a defined state (an escalation or a resolution
 folded before its opening is kept, and the entity only counts as open once it has opened).
@@ -18,7 +18,7 @@ Section = dict[str, dict[str, Any]]
 def apply_entity(sections: dict[str, Section], event: RecordedEvent) -> None:
     kind, id_field, action = ENTITY_ACTIONS[event.type]
     data = event.data
-    entity = sections[kind].setdefault(
+    entity = sections.setdefault(kind, {}).setdefault(
         data[id_field],
         {"id": data[id_field], "opened": False, "closed": False, "escalations": 0},
     )
@@ -30,6 +30,9 @@ def apply_entity(sections: dict[str, Section], event: RecordedEvent) -> None:
         for name, value in data.items():
             if name != id_field:
                 entity[name] = value
+    elif action == "update" and kind == "review":
+        entity.setdefault("stages", []).append({"stage": data["stage"], "on": on})
+        entity["stage"] = data["stage"]
     elif action == "update":
         entity["escalations"] += 1
         entity["escalated_on"] = on
@@ -38,7 +41,7 @@ def apply_entity(sections: dict[str, Section], event: RecordedEvent) -> None:
     else:
         entity["closed"] = True
         entity["closed_on"] = on
-        for name in ("resolution", "mitigation", "outcome"):
+        for name in ("resolution", "mitigation", "outcome", "decision", "how", "superseded_by"):
             if name in data:
                 entity[name] = data[name]
 
@@ -96,16 +99,43 @@ def render_risks(risks: Section) -> dict[str, Any]:
 
 
 def render_reviews(reviews: Section) -> list[dict[str, Any]]:
+    """The open reviews, each at its latest stage (the stages in valid-time order)."""
     return [
         {
             "review_id": entity["id"],
             "regulator": entity.get("regulator"),
             "subject": entity.get("subject"),
             "opened_on": entity["opened_on"],
+            "stage": entity.get("stage"),
+            "stages": entity.get("stages", []),
         }
         for entity in sorted(reviews.values(), key=lambda e: (e.get("opened_on", ""), e["id"]))
         if is_open(entity)
     ]
+
+
+def render_agreements(agreements: Section) -> dict[str, list[dict[str, Any]]]:
+    """Agreements in force (signed, not ended) and ended ones."""
+    in_force, ended = [], []
+    for entity in sorted(agreements.values(), key=lambda e: (e.get("opened_on", ""), e["id"])):
+        if not entity["opened"]:
+            continue
+        answer = {
+            "agreement_id": entity["id"],
+            "kind": entity.get("kind"),
+            "binding": entity.get("binding"),
+            "scope": entity.get("scope"),
+            "signed_on": entity["opened_on"],
+        }
+        for name in ("figure", "extends", "expires_on"):
+            if name in entity:
+                answer[name] = entity[name]
+        if entity["closed"]:
+            answer |= {"ended_on": entity["closed_on"], "how": entity.get("how")}
+            ended.append(answer)
+        else:
+            in_force.append(answer)
+    return {"in_force": in_force, "ended": ended}
 
 
 def _days(start: str, end: str) -> int:

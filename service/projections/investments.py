@@ -1,72 +1,174 @@
-"""Investments and commitments: Decimal totals per party and currency, committed and paid.
+"""Investments and commitments: exact Decimal totals per party and unit, by status and claim.
 
-Amounts in different currencies are never added together.
+Each amount is a figure (`events.figures`): its chosen value is added to its status — firm,
+contingent or paid — and its low and high ends, widened by the figures its sources reported, to
+the range the claims span. Contingent money is never added to firm or paid money: `total` is
+firm + paid. An undisclosed amount adds nothing; it is counted (`undisclosed`). Amounts in
+different units, or rates with different periods, are never added together.
+
+The accumulator keeps one bucket per confidence level, so that a reader can ask for the totals
+of `min_confidence=confirmed` figures without folding again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
+from events.catalog import CONFIDENCE_LEVELS
 from events.envelope import RecordedEvent
 from events.fields import add_amounts
+from events.figures import TRANCHE_STATUSES, claim_bounds
 
 Section = dict[str, dict[str, Any]]
+# One status's sums: [chosen, low, high, undisclosed count], amounts as canonical strings.
+Sums = list[Any]
+STATUS_FIELDS = ("firm", "contingent", "paid", "total", "low", "high", "undisclosed")
+
+
+def _empty_levels() -> dict[str, dict[str, Sums]]:
+    return {
+        level: {status: ["0", "0", "0", 0] for status in TRANCHE_STATUSES}
+        for level in CONFIDENCE_LEVELS
+    }
+
+
+def contributions(
+    data: dict[str, Any], sources: Iterable[dict[str, Any]]
+) -> list[tuple[str, tuple[Decimal, Decimal, Decimal] | None]]:
+    """What one investment or commitment adds: (status, (chosen, low, high) or None when
+    undisclosed) per tranche, or for the whole amount when it has no tranches. The sources'
+    own figures (same unit and period) widen the range of an amount without tranches."""
+    tranches = data.get("tranches")
+    if tranches:
+        return [(t["status"], claim_bounds(t["amount"])) for t in tranches]
+    figure = data["amount"]
+    bounds = claim_bounds(figure)
+    if bounds is not None:
+        chosen, low, high = bounds
+        for source in sources:
+            reported = source.get("figure")
+            if (
+                not reported
+                or reported.get("unit") != figure.get("unit")
+                or reported.get("per") != figure.get("per")
+            ):
+                continue
+            claimed = claim_bounds(reported)
+            if claimed is not None:
+                low, high = min(low, claimed[1]), max(high, claimed[2])
+        bounds = (chosen, low, high)
+    return [(data.get("status", "firm"), bounds)]
+
+
+def _add_to(levels: dict[str, dict[str, Sums]], event: RecordedEvent) -> None:
+    bucket = levels[event.confidence]
+    for status, bounds in contributions(event.data, event.sources):
+        sums = bucket[status]
+        if bounds is None:
+            sums[3] += 1
+            continue
+        for index, value in enumerate(bounds):
+            sums[index] = add_amounts(sums[index], value)  # exact at any size
 
 
 def apply_investment(investments: Section, commitments: Section, event: RecordedEvent) -> None:
     data = event.data
+    unit = data["amount"].get("unit", "")
     if event.type == "InvestmentMade":
         entry = investments.setdefault(
-            f"{data['investor']}|{data['currency']}",
-            {
-                "investor": data["investor"],
-                "currency": data["currency"],
-                "committed": "0",
-                "paid": "0",
-                "events": 0,
-            },
+            f"{data['investor']}|{unit}",
+            {"investor": data["investor"], "currency": unit, "events": 0},
         )
-        entry[data["status"]] = _add(entry[data["status"]], data["amount"])
-        entry["events"] += 1
     elif event.type == "CommitmentMade":
+        per = data["amount"].get("per")
         entry = commitments.setdefault(
-            f"{data['party']}|{data['kind']}|{data['currency']}",
-            {
-                "party": data["party"],
-                "kind": data["kind"],
-                "currency": data["currency"],
-                "amount": "0",
-                "events": 0,
-            },
+            f"{data['party']}|{data['kind']}|{unit}|{per or ''}",
+            {"party": data["party"], "kind": data["kind"], "unit": unit, "per": per, "events": 0},
         )
-        entry["amount"] = _add(entry["amount"], data["amount"])
-        entry["events"] += 1
+    else:
+        return
+    _add_to(entry.setdefault("levels", _empty_levels()), event)
+    entry["events"] += 1
 
 
-def _add(total: str, amount: str) -> str:
-    return add_amounts(total, amount)  # exact at any size: never rounded to a context
+def _at_least(min_confidence: str | None) -> tuple[str, ...]:
+    if min_confidence is None:
+        return CONFIDENCE_LEVELS
+    return CONFIDENCE_LEVELS[CONFIDENCE_LEVELS.index(min_confidence) :]
 
 
-def investment_totals(investments: Section) -> dict[str, dict[str, str]]:
-    """Per currency: committed and paid, summed across investors."""
-    totals: dict[str, dict[str, str]] = {}
+def _render_sums(levels: dict[str, dict[str, Sums]], min_confidence: str | None) -> dict[str, Any]:
+    """firm, contingent, paid (chosen), total = firm + paid, its low–high, undisclosed count."""
+    counted = [levels[level] for level in _at_least(min_confidence)]
+    chosen = {
+        status: add_amounts(*(sums[status][0] for sums in counted)) for status in TRANCHE_STATUSES
+    }
+    uncontingent = [sums[s] for sums in counted for s in TRANCHE_STATUSES if s != "contingent"]
+    return {
+        "firm": chosen["firm"],
+        "contingent": chosen["contingent"],
+        "paid": chosen["paid"],
+        "total": add_amounts(chosen["firm"], chosen["paid"]),
+        "low": add_amounts(*(sums[1] for sums in uncontingent)),
+        "high": add_amounts(*(sums[2] for sums in uncontingent)),
+        "undisclosed": sum(sums[s][3] for sums in counted for s in TRANCHE_STATUSES),
+    }
+
+
+def _merge_levels(into: dict[str, dict[str, Sums]], levels: dict[str, dict[str, Sums]]) -> None:
+    for level, statuses in levels.items():
+        for status, sums in statuses.items():
+            target = into[level][status]
+            for index in range(3):
+                target[index] = add_amounts(target[index], sums[index])
+            target[3] += sums[3]
+
+
+def investment_levels(investments: Section) -> dict[str, dict[str, dict[str, Sums]]]:
+    """Per currency, the per-confidence sums of every investor (what a summary keeps)."""
+    totals: dict[str, dict[str, dict[str, Sums]]] = {}
     for entry in investments.values():
-        currency = totals.setdefault(entry["currency"], {"committed": "0", "paid": "0"})
-        currency["committed"] = _add(currency["committed"], entry["committed"])
-        currency["paid"] = _add(currency["paid"], entry["paid"])
+        _merge_levels(totals.setdefault(entry["currency"], _empty_levels()), entry["levels"])
     return dict(sorted(totals.items()))
 
 
-def render_investments(investments: Section) -> list[dict[str, Any]]:
+def render_levels(
+    levels: dict[str, dict[str, dict[str, Sums]]], min_confidence: str | None = None
+) -> dict[str, dict[str, Any]]:
+    return {code: _render_sums(sums, min_confidence) for code, sums in sorted(levels.items())}
+
+
+def investment_totals(
+    investments: Section, min_confidence: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per currency, summed across investors: firm, contingent, paid, total (firm + paid),
+    the low–high range of the total across claims, and how many amounts were undisclosed."""
+    return render_levels(investment_levels(investments), min_confidence)
+
+
+def render_investments(
+    investments: Section, min_confidence: str | None = None
+) -> list[dict[str, Any]]:
     return [
-        {key: entry[key] for key in ("investor", "currency", "committed", "paid")}
+        {"investor": entry["investor"], "currency": entry["currency"]}
+        | _render_sums(entry["levels"], min_confidence)
         for _, entry in sorted(investments.items())
     ]
 
 
-def render_commitments(commitments: Section) -> list[dict[str, Any]]:
+def render_commitments(
+    commitments: Section, min_confidence: str | None = None
+) -> list[dict[str, Any]]:
     return [
-        {key: entry[key] for key in ("party", "kind", "currency", "amount")}
+        {
+            "party": entry["party"],
+            "kind": entry["kind"],
+            "unit": entry["unit"],
+            "per": entry["per"],
+        }
+        | _render_sums(entry["levels"], min_confidence)
         for _, entry in sorted(commitments.items())
     ]
 
@@ -81,12 +183,10 @@ def merge_investments(sections: list[Section]) -> Section:
                 {
                     "investor": entry["investor"],
                     "currency": entry["currency"],
-                    "committed": "0",
-                    "paid": "0",
                     "events": 0,
+                    "levels": _empty_levels(),
                 },
             )
-            total["committed"] = _add(total["committed"], entry["committed"])
-            total["paid"] = _add(total["paid"], entry["paid"])
+            _merge_levels(total["levels"], entry["levels"])
             total["events"] += entry["events"]
     return merged

@@ -18,7 +18,7 @@ from eventsourcing.persistence import Tracking
 from events.catalog import AMENDING_TYPES
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
-from events.rules import apply_correction
+from events.rules import amend
 from service.projections.policy import TrustPolicy
 from service.projections.state import State, apply_event, summarize
 from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
@@ -171,7 +171,7 @@ class TimelineView(ViewTables):
         )
         if event.type == "EventRetracted":
             return str(old_key)
-        body = apply_correction(old_body, event.data["fields"])
+        body = amend(old_body, event.type, event.data)
         body["corrected_by"] = [*old_body.get("corrected_by", []), event.id]
         writes = _Writes()
         new_key = self._row(writes, body, PartialDate.parse(body["occurred_on"]), event.version)

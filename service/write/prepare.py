@@ -45,7 +45,8 @@ def prepare(
             raise PartnershipNotFound(slug) from None
         if expected_version not in (None, 0):
             raise StaleVersion(expected_version, 0) from None
-        check_occurred_on(first.occurred_on, today, "occurred_on")
+        if first.occurred_on is not None:  # always, for PartnershipFormed
+            check_occurred_on(first.occurred_on, today, "occurred_on")
         aggregate = Partnership.form(slug, first, now)
     else:
         if first.type == "PartnershipFormed" and expected_version in (None, 0):

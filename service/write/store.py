@@ -20,7 +20,7 @@ from eventsourcing.persistence import (
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.errors import EventNotFound
-from events.rules import apply_correction
+from events.rules import amend
 from service.write.recorders import IndexedRecorder
 from service.write.stream import Partnership, stream_id
 
@@ -124,15 +124,15 @@ class Streams:
         return events[0]
 
     def current_content(self, event_id: str) -> dict[str, Any] | None:
-        """An event's content with every correction recorded so far applied."""
+        """An event's content with every correction and attached source recorded so far."""
         entry = self.index.find_events([event_id]).get(event_id)
         if entry is None:
             return None
-        content: dict[str, Any] = self.event_at(entry.partnership, entry.version).content()
+        content: dict[str, Any] = self.event_at(entry.partnership, entry.version).content_now()
         for amendment in self.index.find_amendments(event_id):
             event = self.event_at(amendment.partnership, amendment.version)
-            if event.type == "EventCorrected":
-                content = apply_correction(content, event.data["fields"])
+            if event.type != "EventRetracted":
+                content = amend(content, event.type, event.data)
         return content
 
     def log(self, after: int | None = None, limit: int = 100) -> list[RecordedEvent]:

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 from events.envelope import EventDraft
 from events.integrity import GENESIS, chain_hash
 from events.rules import StreamFacts
+from events.versions import upgrade_data
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://pactlog.example/partnerships")
 
@@ -25,7 +26,14 @@ def stream_id(slug: str) -> UUID:
 
 
 class _Envelope(Aggregate.Event):
-    """The fields every stored pactlog event carries (the client's content plus its hash)."""
+    """The fields every stored pactlog event carries (the client's content plus its hash).
+
+    Version 2 (issue 12): `data` reads in the catalog's version-2 shape (`events.versions`).
+    A version-1 event is upcast when it is read, and keeps the data it was recorded with in
+    `as_recorded`, which is what its hash covers.
+    """
+
+    class_version = 2
 
     partnership: str
     event_id: str
@@ -37,7 +45,19 @@ class _Envelope(Aggregate.Event):
     data: dict[str, Any]
     hash: str
 
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        upgraded = upgrade_data(state["type"], state["data"])
+        if upgraded != state["data"]:
+            state["as_recorded"] = state["data"]
+            state["data"] = upgraded
+
     def content(self) -> dict[str, Any]:
+        """What the event says, as it was recorded (what its hash covers)."""
+        return self.content_now() | {"data": self.__dict__.get("as_recorded", self.data)}
+
+    def content_now(self) -> dict[str, Any]:
+        """What the event says, in today's catalog shape."""
         return {
             "id": self.event_id,
             "type": self.type,
@@ -102,7 +122,7 @@ class Partnership(Aggregate):
 
     @classmethod
     def form(cls, slug: str, draft: EventDraft, timestamp: datetime) -> Partnership:
-        content = draft.content(slug)
+        content = _dated(draft.content(slug), timestamp)
         return cls._create(
             cls.Formed,
             id=stream_id(slug),
@@ -112,7 +132,7 @@ class Partnership(Aggregate):
         )
 
     def record(self, draft: EventDraft, timestamp: datetime) -> None:
-        content = draft.content(self.slug)
+        content = _dated(draft.content(self.slug), timestamp)
         self.trigger_event(
             self.Recorded,
             timestamp=timestamp,
@@ -126,6 +146,13 @@ class Partnership(Aggregate):
             self.facts.retract(event.data["target_id"])
         else:
             self.facts.record(event.event_id, event.type, event.data)
+
+
+def _dated(content: dict[str, Any], timestamp: datetime) -> dict[str, Any]:
+    """An amendment left undated is dated by the day it is recorded (transaction time)."""
+    if content["occurred_on"] is None:
+        return content | {"occurred_on": timestamp.date().isoformat()}
+    return content
 
 
 def _stored_fields(content: dict[str, Any]) -> dict[str, Any]:

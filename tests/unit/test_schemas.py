@@ -17,6 +17,10 @@ AMENDMENT_DATA = {
         "reason": "typo",
     },
     "EventRetracted": {"target_id": "6f1f7c9e-9d8b-4b45-9a57-1d0a7b8c2e11", "reason": "wrong"},
+    "SourceAttached": {
+        "target_id": "6f1f7c9e-9d8b-4b45-9a57-1d0a7b8c2e11",
+        "source": {"url": "https://www.sec.gov/filing"},
+    },
 }
 
 
@@ -31,7 +35,7 @@ def test_every_catalog_type_accepts_a_valid_event(event_type):
 
 def test_amounts_are_stored_as_one_canonical_decimal_string():
     draft = parse_event(payload("InvestmentMade", amount="0013000000000.500"))
-    assert draft.data["amount"] == "13000000000.5"
+    assert draft.data["amount"] == {"kind": "exact", "value": "13000000000.5", "unit": "USD"}
 
 
 def errors_of(body):
@@ -86,8 +90,18 @@ def test_the_catalog_describes_every_type_from_its_schema():
     catalog = describe_catalog()
     assert set(catalog) == set(CATALOG)
     amount = catalog["InvestmentMade"]["fields"]["amount"]
-    assert amount == {**amount, "type": "decimal-string", "required": True}
-    assert catalog["InvestmentMade"]["fields"]["status"]["enum"] == ["committed", "paid"]
+    assert amount == {**amount, "type": "object", "required": True}
+    assert amount["fields"]["kind"]["enum"] == [
+        "exact",
+        "approximate",
+        "range",
+        "up_to",
+        "undisclosed",
+    ]
+    assert amount["fields"]["low"]["type"] == "decimal-string"
+    assert catalog["InvestmentMade"]["fields"]["status"]["enum"] == ["firm", "contingent", "paid"]
+    tranche = catalog["InvestmentMade"]["fields"]["tranches"]["items"]
+    assert tranche["amount"]["fields"]["unit"]["type"] == "unit"
     assert catalog["DisputeOpened"]["fields"]["severity"]["maximum"] == 5
     assert "fields" in catalog["EventCorrected"]["fields"]
 

@@ -1,9 +1,10 @@
 """Figures as claims: one vocabulary for every reported amount or quantity.
 
 A figure says what a source (or the analyst) claims, no more: an exact value, an approximate one
-("about $10B"), a range ("$300M–$550M"), a ceiling ("up to $6B"), or that the amount was not
-disclosed. Its unit is an ISO 4217 currency or one of `QUANTITY_UNITS`; `per` makes it a rate
-("$2B a year", with the `term` it runs for). Values are decimal strings, never floats.
+("about $10B"), a range ("$300M–$550M"), a ceiling ("up to $6B"), a floor ("over $20B"), or that
+the amount was not disclosed. Its unit is an ISO 4217 currency or one of `QUANTITY_UNITS`; `per`
+makes it a rate ("$2B a year", with the `term` it runs for). Values are decimal strings, never
+floats.
 
 `claim_bounds` turns a figure into the (chosen, low, high) triple the totals add up; an
 undisclosed figure has none: it is counted, never guessed.
@@ -19,11 +20,11 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate, va
 
 from events.fields import Amount, PartialDateField
 
-FIGURE_KINDS = ("exact", "approximate", "range", "up_to", "undisclosed")
+FIGURE_KINDS = ("exact", "approximate", "range", "up_to", "at_least", "undisclosed")
 QUANTITY_UNITS = ("shares", "percent", "GW", "MW")
 RATE_PERIODS = ("year", "quarter", "month")
 TRANCHE_STATUSES = ("firm", "contingent", "paid")
-_VALUED = ("exact", "approximate", "up_to")
+_VALUED = ("exact", "approximate", "up_to", "at_least")
 
 
 def is_currency(unit: str) -> bool:
@@ -173,7 +174,8 @@ def claim_bounds(figure: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal] | N
 
     exact and approximate: the value, both ends. A range: its value if the analyst chose one,
     else its low end (what is certain); low and high as given. up_to: the ceiling is chosen
-    and is the high end; the low end is nothing (a ceiling promises no floor).
+    and is the high end; the low end is nothing (a ceiling promises no floor). at_least: the
+    floor is chosen and both ends (nothing above it is claimed, so nothing is added).
     """
     kind = figure["kind"]
     if kind == "undisclosed":
@@ -197,5 +199,7 @@ def figure_text(figure: dict[str, Any]) -> str:
         return f"undisclosed ({unit})"
     if kind == "range":
         return f"{unit} {figure['low']}–{figure['high']}{rate}{term}"
-    prefix = {"approximate": "about ", "up_to": "up to ", "exact": ""}[kind]
+    prefix = {"approximate": "about ", "up_to": "up to ", "at_least": "at least ", "exact": ""}[
+        kind
+    ]
     return f"{prefix}{unit} {figure['value']}{rate}{term}"

@@ -29,7 +29,9 @@ units = st.sampled_from(("USD", "EUR"))
 
 @st.composite
 def figures(draw, unit):
-    kind = draw(st.sampled_from(("exact", "approximate", "range", "up_to", "undisclosed")))
+    kind = draw(
+        st.sampled_from(("exact", "approximate", "range", "up_to", "at_least", "undisclosed"))
+    )
     if kind == "undisclosed":
         return {"kind": kind, "unit": unit}
     if kind == "range":

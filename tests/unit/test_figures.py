@@ -54,6 +54,7 @@ def field_paths(messages, prefix=""):
         usd("range", low="300000000", high="550000000"),
         usd("range", low="300000000", high="550000000", value="400000000"),
         usd("up_to", value="6000000000"),
+        usd("at_least", value="20000000000"),
         usd("undisclosed"),
         {"kind": "exact", "value": "2500000000", "unit": "EUR", "per": "year", "term": "5 years"},
     ],
@@ -302,5 +303,6 @@ def test_claim_bounds_choose_without_guessing():
     assert claim_bounds(usd("range", low="3", high="9")) == (3, 3, 9)
     assert claim_bounds(usd("range", low="3", high="9", value="4")) == (4, 3, 9)
     assert claim_bounds(usd("up_to", value="6")) == (6, 0, 6)
+    assert claim_bounds(usd("at_least", value="20")) == (20, 20, 20)
     assert claim_bounds(usd("undisclosed")) is None
     assert figure_text(usd("up_to", value="6")) == "up to USD 6"

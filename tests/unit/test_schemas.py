@@ -96,6 +96,7 @@ def test_the_catalog_describes_every_type_from_its_schema():
         "approximate",
         "range",
         "up_to",
+        "at_least",
         "undisclosed",
     ]
     assert amount["fields"]["low"]["type"] == "decimal-string"

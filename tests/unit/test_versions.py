@@ -6,7 +6,7 @@ from __future__ import annotations
 from events.envelope import parse_event
 from events.rules import Target, apply_correction, merged_data
 from events.versions import upgrade_changes, upgrade_data
-from service.stream import Partnership
+from service.write.stream import Partnership
 from tests.builders import payload
 
 V1_INVESTMENT = {

@@ -174,10 +174,15 @@ class PactlogService:
 
     @translated
     def state(
-        self, slug: str, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        slug: str,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        min_confidence: str | None = None,
     ) -> StateAnswer:
-        """Investments, trust, disputes, risks: now, or as of a date, as known at an instant."""
-        return self._partnership.state(slug, as_of, known_at)
+        """Investments, trust, disputes, risks: now, or as of a date, as known at an instant;
+        investment figures below `min_confidence` left out of the totals."""
+        return self._partnership.state(slug, as_of, known_at, min_confidence)
 
     @translated
     def trust(
@@ -234,10 +239,14 @@ class PactlogService:
 
     @translated
     def series(
-        self, slug: str, points: Sequence[date], known_at: datetime | None = None
+        self,
+        slug: str,
+        points: Sequence[date],
+        known_at: datetime | None = None,
+        min_confidence: str | None = None,
     ) -> Headlines:
         """The headline figures at each of `points` (ascending), in one pass over the events."""
-        return self._series.headlines(slug, points, known_at)
+        return self._series.headlines(slug, points, known_at, min_confidence)
 
     @translated
     def window(
@@ -253,10 +262,16 @@ class PactlogService:
 
     @translated
     def headlines(
-        self, slug: str, start: date, end: date, step: Step, known_at: datetime | None = None
+        self,
+        slug: str,
+        start: date,
+        end: date,
+        step: Step,
+        known_at: datetime | None = None,
+        min_confidence: str | None = None,
     ) -> Headlines:
         """The headline figures at each step from `start` to `end`."""
-        return self._series.stepped(slug, start, end, step, known_at)
+        return self._series.stepped(slug, start, end, step, known_at, min_confidence)
 
     @translated
     def metric_series(
@@ -269,25 +284,36 @@ class PactlogService:
         step: Step = Step.MONTH,
         as_of: date | None = None,
         known_at: datetime | None = None,
+        min_confidence: str | None = None,
     ) -> Series:
         """One metric (see `service.read.series.METRICS`) per step over a window."""
         return self._series.metric(
-            slug, metric, start=start, end=end, step=step, as_of=as_of, known_at=known_at
-        )
+            slug, metric, start=start, end=end, step=step, as_of=as_of, known_at=known_at,
+            min_confidence=min_confidence,
+        )  # fmt: skip
 
     @translated
-    def partnerships(self) -> list[PartnershipSummary]:
+    def partnerships(self, min_confidence: str | None = None) -> list[PartnershipSummary]:
         """Every partnership with its headline figures now."""
-        return self._portfolio.partnerships()
+        return self._portfolio.partnerships(min_confidence)
 
     @translated
     def investments(
-        self, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        partnership: str | None = None,
+        min_confidence: str | None = None,
     ) -> Investments:
-        """Investments across partnerships, per investor and currency."""
-        return self._portfolio.investments(as_of, known_at)
+        """Investments across partnerships (or of one), per investor and currency."""
+        return self._portfolio.investments(as_of, known_at, partnership, min_confidence)
 
     @translated
-    def disputes(self, as_of: date | None = None, known_at: datetime | None = None) -> Disputes:
-        """Disputes across partnerships (open and resolved), each with its partnership."""
-        return self._portfolio.disputes(as_of, known_at)
+    def disputes(
+        self,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        partnership: str | None = None,
+    ) -> Disputes:
+        """Disputes across partnerships (or of one), open and resolved, with their partnership."""
+        return self._portfolio.disputes(as_of, known_at, partnership)

@@ -44,6 +44,17 @@ class DateRange(Strict):
             raise ValidationError("`from` is after `to`.", "from")
 
 
+def min_confidence_field() -> fields.String:
+    return fields.String(
+        load_default=None,
+        validate=validate.OneOf(CONFIDENCE_LEVELS),
+        metadata={
+            "description": "Count only investment figures of events at least this certain "
+            "(rumored < reported < confirmed) in the totals."
+        },
+    )
+
+
 class ReadQuery(Strict):
     min_position = min_position_param()
 
@@ -93,6 +104,19 @@ class VerifyQuery(ReadQuery):
     def _both_or_neither(self, values: dict[str, Any], **kwargs: Any) -> None:
         if bool(values.get("after_version")) != (values.get("head") is not None):
             raise ValidationError("Give `after_version` and `head` together.", "head")
+
+
+class StateQuery(KnowledgeQuery):
+    min_confidence = min_confidence_field()
+
+
+class ListQuery(ReadQuery):
+    min_confidence = min_confidence_field()
+
+
+class InvestmentsQuery(KnowledgeQuery):
+    partnership = Slug(load_default=None, metadata={"description": "Only this partnership."})
+    min_confidence = min_confidence_field()
 
 
 class TimelineQuery(KnowledgeQuery, DateRange):
@@ -187,10 +211,10 @@ class CreatePartnership(Strict):
         metadata={"description": "The organisations in it (two or more)."},
     )
     occurred_on = PartialDateField(
-        load_default=None,
+        required=True,
         metadata={
-            "description": "When it was formed (YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD); "
-            "default today.",
+            "description": "When it was formed (YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD). Required: "
+            "the service does not guess.",
             "type": "string",
         },
     )

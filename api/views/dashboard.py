@@ -30,6 +30,7 @@ from api.views import signin
 from api.web import authorize, operation
 from events.catalog import CATALOG, CONFIDENCE_LEVELS
 from events.fields import Slug
+from events.figures import figure_text
 from service.pactlog import PactlogService
 from service.read.answers import Knowledge, PartnershipSummary, Uncounted
 from service.read.series import pick
@@ -127,6 +128,7 @@ def page() -> Response:
         catalog=sorted(CATALOG),
         confidence_levels=CONFIDENCE_LEVELS,
         page_link=page_link,
+        figure_text=figure_text,
     )
     if slug is not None and slug == args["partnership"]:
         response.set_cookie(
@@ -384,6 +386,9 @@ def trust_chart(rows: list[dict[str, Any]], start: date, end: date) -> Chart:
     )
 
 
+CHARTED = ("firm", "contingent", "paid")
+
+
 def invested_chart(rows: list[dict[str, Any]], start: date, end: date) -> Chart:
     records = pick("invested", rows)
     currencies = sorted({c for r in records for c in r["value"]})
@@ -393,7 +398,7 @@ def invested_chart(rows: list[dict[str, Any]], start: date, end: date) -> Chart:
                 float(Decimal(r["value"][c][s]))
                 for r in records
                 for c in currencies
-                for s in ("committed", "paid")
+                for s in CHARTED
             ),
             default=0.0,
         )
@@ -401,7 +406,7 @@ def invested_chart(rows: list[dict[str, Any]], start: date, end: date) -> Chart:
     lines = []
     columns = ["date"]
     for index, currency in enumerate(currencies):
-        for kind in ("committed", "paid"):
+        for kind in CHARTED:
             values = [
                 (
                     date.fromisoformat(r["at"]),
@@ -414,14 +419,12 @@ def invested_chart(rows: list[dict[str, Any]], start: date, end: date) -> Chart:
                 _line(f"{currency} {kind}", f"{kind} c{index % 4}", values, start, end, top)
             )
             columns.append(f"{currency} {kind}")
-    table = [
-        [r["at"], *(r["value"][c][k] for c in currencies for k in ("committed", "paid"))]
-        for r in records
-    ]
+    table = [[r["at"], *(r["value"][c][k] for c in currencies for k in CHARTED)] for r in records]
     return Chart(
         id="invested-chart",
         title="Cumulative investments",
-        description="Invested per currency, committed and paid, cumulative, one point per step."
+        description="Invested per currency: firm, contingent and paid, cumulative, one point "
+        "per step (contingent money is never part of the firm or paid lines)."
         if currencies
         else "No investments recorded by this date.",
         lines=lines,

@@ -105,7 +105,7 @@ class _DomainCollector(Collector):
             risks.add_metric([slug], p.open_risks)
             events.add_metric([slug], p.events)
             for currency, sums in p.invested.items():
-                for kind in ("committed", "paid"):
+                for kind in ("firm", "contingent", "paid"):
                     invested.add_metric([slug, currency, kind], float(sums[kind]))
         yield from (trust, disputes, risks, events, invested)
 

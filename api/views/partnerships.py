@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, json, stream_with_context, url_for
@@ -15,10 +14,10 @@ from api.schemas import (
     CreatePartnership,
     DiffOut,
     DiffQuery,
-    KnowledgeQuery,
+    ListQuery,
     PartnershipList,
-    ReadQuery,
     StateOut,
+    StateQuery,
     TrustOut,
     TrustQuery,
     VerificationOut,
@@ -59,10 +58,10 @@ def create(body: dict[str, Any]) -> Any:
 
 
 @bp.get("")
-@operation(query=ReadQuery, response=PartnershipList)
+@operation(query=ListQuery, response=PartnershipList)
 def list_(args: dict[str, Any]) -> Any:
     """Every partnership, with its headline state now."""
-    partnerships = pactlog().partnerships()
+    partnerships = pactlog().partnerships(args["min_confidence"])
     return {
         "position": max((p.position for p in partnerships), default=0),
         "partnerships": partnerships,
@@ -70,10 +69,16 @@ def list_(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/<slug:slug>/state")
-@operation(query=KnowledgeQuery, response=StateOut, errors=(404, 422))
+@operation(query=StateQuery, response=StateOut, errors=(404, 422))
 def state(slug: str, args: dict[str, Any]) -> Any:
-    """Investments, trust, disputes and risks: now, or as of a date, as known at an instant."""
-    answer = pactlog().state(slug, args["as_of"], args["known_at"])
+    """Investments, trust, disputes and risks: now, or as of a date, as known at an instant.
+
+    Investment totals per currency: firm, contingent, paid, total (firm + paid, never
+    contingent), the low–high range the sources' figures span, and how many amounts were
+    undisclosed; `min_confidence` counts only figures at least that certain. Asked before the
+    formation date, the state says the partnership was not yet formed.
+    """
+    answer = pactlog().state(slug, args["as_of"], args["known_at"], args["min_confidence"])
     return {
         **knows(slug, answer.knowledge),
         "state": answer.state,
@@ -152,10 +157,9 @@ def verify(slug: str, args: dict[str, Any]) -> Any:
 
 def _formed(body: dict[str, Any]) -> EventDraft:
     """The PartnershipFormed event a create request describes (errors name its own fields)."""
-    occurred_on = body["occurred_on"] or datetime.now(UTC).date().isoformat()
     event = {
         "type": "PartnershipFormed",
-        "occurred_on": str(occurred_on),
+        "occurred_on": str(body["occurred_on"]),
         "summary": body["summary"] or f"{body['name']} is formed",
         "sources": body["sources"],
         "confidence": body["confidence"],

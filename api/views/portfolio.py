@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from api.schemas import DisputesOut, DisputesQuery, InvestmentsOut, KnowledgeQuery
+from api.schemas import DisputesOut, DisputesQuery, InvestmentsOut, InvestmentsQuery
 from api.services import pactlog
 from api.web import operation
 
@@ -14,24 +14,23 @@ bp = Blueprint("portfolio", __name__, url_prefix="/v1")
 
 
 @bp.get("/investments")
-@operation(query=KnowledgeQuery, response=InvestmentsOut, errors=(422,))
+@operation(query=InvestmentsQuery, response=InvestmentsOut, errors=(404, 422))
 def investments(args: dict[str, Any]) -> Any:
-    """Investments per investor and currency, across partnerships and per partnership."""
+    """Investments per investor and currency, across partnerships and per partnership; filter
+    by `partnership`, count only figures of at least `min_confidence`."""
     _fresh()
-    return pactlog().investments(args["as_of"], args["known_at"])
+    return pactlog().investments(
+        args["as_of"], args["known_at"], args["partnership"], args["min_confidence"]
+    )
 
 
 @bp.get("/disputes")
-@operation(query=DisputesQuery, response=DisputesOut, errors=(422,))
+@operation(query=DisputesQuery, response=DisputesOut, errors=(404, 422))
 def disputes(args: dict[str, Any]) -> Any:
     """Disputes across partnerships, open and resolved; filter by `status`, `partnership`."""
     _fresh()
-    answer = pactlog().disputes(args["as_of"], args["known_at"])
-    chosen = [
-        d.to_dict()
-        for d in answer.disputes
-        if args["status"] in (None, d.status) and args["partnership"] in (None, d.partnership)
-    ]
+    answer = pactlog().disputes(args["as_of"], args["known_at"], args["partnership"])
+    chosen = [d.to_dict() for d in answer.disputes if args["status"] in (None, d.status)]
     return {
         "position": answer.position,
         "as_of": answer.as_of,

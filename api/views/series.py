@@ -19,6 +19,7 @@ from api.schemas import (
     PeriodBound,
     QueryInteger,
     StreamKnowledge,
+    min_confidence_field,
 )
 from api.services import pactlog
 from api.views._common import knows
@@ -28,6 +29,7 @@ from service.read.series import METRICS
 from service.steps import Step
 
 bp = Blueprint("series", __name__)
+INVESTED_COLUMNS = ("firm", "contingent", "paid", "total", "low", "high", "undisclosed")
 
 
 class SeriesQuery(DateRange):
@@ -54,6 +56,7 @@ class SeriesQuery(DateRange):
         load_default=None,
         metadata={"description": "Transaction time: only events recorded by this instant."},
     )
+    min_confidence = min_confidence_field()
     format = fields.String(
         load_default=None,
         validate=validate.OneOf(("json", "csv")),
@@ -78,7 +81,8 @@ class SeriesOut(StreamKnowledge):
         required=True,
         metadata={
             "description": "`{at, value}` per point; `invested` gives per currency "
-            "`{committed, paid}` as decimal strings."
+            "`{firm, contingent, paid, total, low, high}` as decimal strings and the "
+            "`undisclosed` count."
         },
     )
 
@@ -95,8 +99,10 @@ def series(slug: str, metric: str, args: dict[str, Any]) -> Any:
 
     One value per step (`day`, `week`, `month`, `quarter`) from `from` to `to`, each the state
     as of that date (as known at `known_at`), all computed in one pass over the events.
-    `invested` is cumulative, per currency, committed and paid. CSV with `Accept: text/csv` or
-    `format=csv`: `at,<metric>` (invested: `at,USD_committed,USD_paid,…`).
+    `invested` is cumulative, per currency: firm, contingent, paid, total (firm + paid), the
+    low–high range across claims and the undisclosed count; `min_confidence` counts only
+    figures at least that certain. CSV with `Accept: text/csv` or `format=csv`: `at,<metric>`
+    (invested: `at,USD_firm,USD_contingent,USD_paid,USD_total,USD_low,USD_high,…`).
     """
     if metric not in METRICS:
         raise Problem(
@@ -104,7 +110,7 @@ def series(slug: str, metric: str, args: dict[str, Any]) -> Any:
         )
     answer = pactlog().metric_series(
         slug, metric, start=args["from_"], end=args["to"], step=Step(args["step"]),
-        as_of=args["as_of"], known_at=args["known_at"],
+        as_of=args["as_of"], known_at=args["known_at"], min_confidence=args["min_confidence"],
     )  # fmt: skip
     if _wants_csv(args["format"]):
         return _csv_response(answer)
@@ -125,11 +131,11 @@ def series_csv(answer: Series) -> str:
     writer = csv.writer(out, lineterminator="\n")
     if answer.metric == "invested":
         currencies = answer.currencies
-        writer.writerow(["at", *(f"{c}_{s}" for c in currencies for s in ("committed", "paid"))])
+        writer.writerow(["at", *(f"{c}_{s}" for c in currencies for s in INVESTED_COLUMNS)])
         for point in answer.points:
             value = point["value"]
             writer.writerow(
-                [point["at"], *(value[c][s] for c in currencies for s in ("committed", "paid"))]
+                [point["at"], *(value[c][s] for c in currencies for s in INVESTED_COLUMNS)]
             )
     else:
         writer.writerow(["at", answer.metric])

@@ -39,7 +39,13 @@ class PartnershipReads:
     def _render_date(self, as_of: date | None) -> date:
         return as_of or self.clock().date()
 
-    def state(self, slug: str, as_of: date | None, known_at: datetime | None) -> StateAnswer:
+    def state(
+        self,
+        slug: str,
+        as_of: date | None,
+        known_at: datetime | None,
+        min_confidence: str | None = None,
+    ) -> StateAnswer:
         knowledge, state = self.cuts.read(slug, as_of, known_at)
         pending = (
             self.view.not_yet_counted(slug, knowledge.version, as_of) if as_of is not None else []
@@ -47,7 +53,7 @@ class PartnershipReads:
         return StateAnswer(
             slug,
             knowledge,
-            render_state(state, self._render_date(as_of), self.view.policy),
+            render_state(state, self._render_date(as_of), self.view.policy, min_confidence),
             [
                 Uncounted(
                     body["id"],

@@ -25,7 +25,7 @@ class PortfolioReads:
         self.clock = clock
         self.position = position  # the projected position: what a cross-partnership read cites
 
-    def partnerships(self) -> list[PartnershipSummary]:
+    def partnerships(self, min_confidence: str | None = None) -> list[PartnershipSummary]:
         self.cuts.fresh()
         today = self.clock().date()
         return [
@@ -33,39 +33,68 @@ class PortfolioReads:
                 slug=current.partnership,
                 version=current.version,
                 position=current.position,
-                **headline(current.state, today, self.view.policy),
+                **headline(current.state, today, self.view.policy, min_confidence),
             )
             for current in self.view.partnerships()
         ]
 
-    def _states(self, as_of: date | None, known_at: datetime | None) -> dict[str, State]:
-        self.cuts.fresh()
-        return {
-            current.partnership: self.cuts.state(
-                current.partnership,
-                self.cuts.cut(current.partnership, as_of, known_at, current),
-                current,
-            )
-            for current in self.view.partnerships()
-        }
+    def _states(
+        self, as_of: date | None, known_at: datetime | None, partnership: str | None
+    ) -> tuple[int, dict[str, State]]:
+        """The log position the cut reflects, and each partnership's state at it.
 
-    def investments(self, as_of: date | None, known_at: datetime | None) -> Investments:
-        states = self._states(as_of, known_at)
+        Without `known_at`: every partnership now, at the projected position. With it: only the
+        partnerships known by then, and the position of the last event recorded by then (over
+        every partnership, whatever the filter) — so the same (`as_of`, `known_at`) gives the
+        same answer, byte for byte, however much is appended later.
+        """
+        self.cuts.fresh()
+        position = self.position() if known_at is None else 0
+        states: dict[str, State] = {}
+        for current in self.view.partnerships():
+            knowledge = self.cuts.cut(current.partnership, as_of, known_at, current)
+            if knowledge.version == 0:
+                continue  # not known at `known_at`
+            if known_at is not None:
+                position = max(position, knowledge.position)
+            if partnership in (None, current.partnership):
+                states[current.partnership] = self.cuts.state(
+                    current.partnership, knowledge, current
+                )
+        if partnership is not None and partnership not in states and known_at is None:
+            # 404 for an unknown one; as known at an instant it is simply not known yet
+            self.cuts.cut(partnership, as_of, known_at, None)
+        return position, states
+
+    def investments(
+        self,
+        as_of: date | None,
+        known_at: datetime | None,
+        partnership: str | None = None,
+        min_confidence: str | None = None,
+    ) -> Investments:
+        position, states = self._states(as_of, known_at, partnership)
         merged = merge_investments([state["investments"] for state in states.values()])
         return Investments(
-            self.position(),
+            position,
             as_of,
             known_at,
-            render_investments(merged),
-            investment_totals(merged),
-            {slug: render_investments(state["investments"]) for slug, state in states.items()},
+            render_investments(merged, min_confidence),
+            investment_totals(merged, min_confidence),
+            {
+                slug: render_investments(state["investments"], min_confidence)
+                for slug, state in states.items()
+            },
         )
 
-    def disputes(self, as_of: date | None, known_at: datetime | None) -> Disputes:
+    def disputes(
+        self, as_of: date | None, known_at: datetime | None, partnership: str | None = None
+    ) -> Disputes:
         at = as_of or self.clock().date()
         found: list[Dispute] = []
-        for slug, state in self._states(as_of, known_at).items():
+        position, states = self._states(as_of, known_at, partnership)
+        for slug, state in states.items():
             rendered = render_disputes(state["dispute"], at)
             for status in ("open", "resolved"):
                 found += [Dispute(slug, status, detail) for detail in rendered[status]]
-        return Disputes(self.position(), as_of, known_at, found)
+        return Disputes(position, as_of, known_at, found)

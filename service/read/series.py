@@ -16,6 +16,15 @@ from service.steps import Step, steps
 from service.view.tables import Current
 
 METRICS = ("trust", "invested", "open_disputes", "open_risks", "events")
+ZERO_INVESTED: dict[str, Any] = {
+    "firm": "0",
+    "contingent": "0",
+    "paid": "0",
+    "total": "0",
+    "low": "0",
+    "high": "0",
+    "undisclosed": 0,
+}
 
 
 class SeriesReads:
@@ -27,15 +36,24 @@ class SeriesReads:
         self.partnership = partnership
         self.clock = clock
 
-    def headlines(self, slug: str, points: Sequence[date], known_at: datetime | None) -> Headlines:
-        """The headline figures at each of `points` (ascending), in one pass over the events."""
+    def headlines(
+        self,
+        slug: str,
+        points: Sequence[date],
+        known_at: datetime | None,
+        min_confidence: str | None = None,
+    ) -> Headlines:
+        """The headline figures at each of `points` (ascending), in one pass over the events;
+        investment figures below `min_confidence` left out."""
         self.cuts.fresh()
         current = self.view.current(slug)
         knowledge = self.cuts.cut(slug, None, known_at, current)
         if not points:
             return Headlines(slug, knowledge, [])
         if current is not None and current.version == knowledge.version:
-            return Headlines(slug, knowledge, self._from_days(slug, current, points))
+            return Headlines(
+                slug, knowledge, self._from_days(slug, current, points, min_confidence)
+            )
         policy = self.view.policy
         state, rows = self.view.fold_from(slug, knowledge.version, points[0], points[-1])
         answers: list[dict[str, Any]] = []
@@ -44,11 +62,17 @@ class SeriesReads:
             while index < len(rows) and PartialDate.parse(rows[index]["occurred_on"]).end <= point:
                 apply_event(state, RecordedEvent.from_dict(rows[index]), policy)
                 index += 1
-            answers.append({"at": point.isoformat(), **headline(state, point, policy)})
+            answers.append(
+                {"at": point.isoformat(), **headline(state, point, policy, min_confidence)}
+            )
         return Headlines(slug, knowledge, answers)
 
     def _from_days(
-        self, slug: str, current: Current, points: Sequence[date]
+        self,
+        slug: str,
+        current: Current,
+        points: Sequence[date],
+        min_confidence: str | None = None,
     ) -> list[dict[str, Any]]:
         """What the view knows now, from its daily summaries: no fold at all."""
         policy = self.view.policy
@@ -63,7 +87,7 @@ class SeriesReads:
                 latest = days[index][1]
                 index += 1
             summary = now if last_day and last_day <= day else (latest or empty)
-            answers.append({"at": day, **headline_of(summary, point, policy)})
+            answers.append({"at": day, **headline_of(summary, point, policy, min_confidence)})
         return answers
 
     def window(
@@ -88,11 +112,17 @@ class SeriesReads:
         return Window(min(start, end), end)
 
     def stepped(
-        self, slug: str, start: date, end: date, step: Step, known_at: datetime | None
+        self,
+        slug: str,
+        start: date,
+        end: date,
+        step: Step,
+        known_at: datetime | None,
+        min_confidence: str | None = None,
     ) -> Headlines:
         """Every headline figure at each step from `start` to `end` (`TooManyPoints` past the
         limit)."""
-        return self.headlines(slug, steps(start, end, step), known_at)
+        return self.headlines(slug, steps(start, end, step), known_at, min_confidence)
 
     def metric(
         self,
@@ -104,10 +134,11 @@ class SeriesReads:
         step: Step,
         as_of: date | None,
         known_at: datetime | None,
+        min_confidence: str | None = None,
     ) -> Series:
         """One metric per step over the window (see `window`)."""
         window = self.window(slug, start, end, as_of, known_at)
-        rows = self.stepped(slug, window.start, window.end, step, known_at)
+        rows = self.stepped(slug, window.start, window.end, step, known_at, min_confidence)
         return Series(
             slug, rows.knowledge, metric, step, window.start, window.end, pick(metric, rows.points)
         )
@@ -115,11 +146,12 @@ class SeriesReads:
 
 def pick(metric: str, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One metric's `{at, value}` records from the headline rows (invested: every currency
-    seen in the series at every point, "0" before its first investment)."""
+    seen in the series at every point, "0" before its first investment; firm, contingent, paid,
+    total = firm + paid, its low–high range across claims, the undisclosed count)."""
     if metric != "invested":
         return [{"at": row["at"], "value": row[metric]} for row in rows]
     currencies = sorted({code for row in rows for code in row["invested"]})
-    zero = {"committed": "0", "paid": "0"}
+    zero = ZERO_INVESTED
     return [
         {"at": row["at"], "value": {c: dict(row["invested"].get(c, zero)) for c in currencies}}
         for row in rows

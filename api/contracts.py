@@ -41,18 +41,25 @@ def _day(description: str = "", **kwargs: Any) -> fields.String:
 
 
 class Amounts(Doc):
-    """Committed and paid, as decimal strings in units of the currency."""
+    """The chosen figures by status, as decimal strings in units of the currency: firm,
+    contingent and paid; their total (firm + paid: contingent money is never in it), the range
+    the claims span for that total, and how many amounts were undisclosed (counted, not
+    guessed)."""
 
-    committed = _text("Committed (pledged) so far.", required=True)
-    paid = _text("Paid so far.", required=True)
+    firm = _text("Promised unconditionally, not reported paid.", required=True)
+    contingent = _text("Depends on a condition; never part of `total`.", required=True)
+    paid = _text("Transferred.", required=True)
+    total = _text("firm + paid.", required=True)
+    low = _text("The low end the sources' figures give for `total`.", required=True)
+    high = _text("The high end the sources' figures give for `total`.", required=True)
+    undisclosed = fields.Integer(
+        required=True, metadata={"description": "Amounts not disclosed (not in the sums)."}
+    )
 
 
-class InvestorTotal(Doc):
+class InvestorTotal(Amounts):
     investor = _text(required=True)
     currency = _text("ISO 4217 code.", required=True)
-    committed = _text("Decimal string.", required=True)
-    paid = _text("Decimal string.", required=True)
-    events = fields.Integer(metadata={"description": "Investment events counted."})
 
 
 class Investments(Doc):
@@ -67,7 +74,15 @@ class Investments(Doc):
         metadata={"description": "Per ISO 4217 currency code."},
     )
     commitments = fields.List(
-        fields.Dict(), metadata={"description": "Commitments made (e.g. cloud spend)."}
+        fields.Dict(),
+        metadata={
+            "description": "Commitments made (cloud spend, capacity in GW…), per party, kind, "
+            "unit and rate period, with the same sums as `Amounts`."
+        },
+    )
+    min_confidence = fields.String(
+        allow_none=True,
+        metadata={"description": "The figures counted are at least this certain (null: all)."},
     )
 
 
@@ -123,6 +138,24 @@ class RegulatoryReview(Doc):
     regulator = _text()
     subject = _text()
     opened_on = _day(required=True)
+    stage = _text("The latest stage (invitation_to_comment, phase_1, …).", allow_none=True)
+    stages = fields.List(fields.Dict(), metadata={"description": "Each `{stage, on}`."})
+
+
+class Agreement(Doc):
+    agreement_id = _text(required=True)
+    kind = _text("letter_of_intent, memorandum_of_understanding, term_sheet, definitive, extension")
+    binding = fields.Boolean(allow_none=True)
+    scope = _text()
+    signed_on = _day(required=True)
+    figure = fields.Dict(metadata={"description": "Its headline figure, if reported."})
+    ended_on = _day("Ended agreements only.")
+    how = _text("Ended agreements only: expired, terminated, superseded, completed, abandoned.")
+
+
+class Agreements(Doc):
+    in_force = fields.List(fields.Nested(Agreement), required=True)
+    ended = fields.List(fields.Nested(Agreement), required=True)
 
 
 class PartnershipState(Doc):
@@ -130,6 +163,9 @@ class PartnershipState(Doc):
 
     name = _text(allow_none=True)
     parties = fields.List(fields.String())
+    formed = fields.Boolean(metadata={"description": "Formed by this cut's `as_of`?"})
+    formed_on = _text("When it was formed (a partial date).", allow_none=True)
+    note = _text("Before the formation: says it was not yet formed.")
     events = fields.Integer(required=True, metadata={"description": "Events folded."})
     last_occurred_on = _text("The latest valid time folded.", allow_none=True)
     investments = fields.Nested(Investments, required=True)
@@ -137,6 +173,7 @@ class PartnershipState(Doc):
     disputes = fields.Nested(Disputes, required=True)
     risks = fields.Nested(Risks, required=True)
     regulatory_reviews = fields.List(fields.Nested(RegulatoryReview))
+    agreements = fields.Nested(Agreements)
 
 
 class TrustContribution(Doc):
@@ -183,6 +220,8 @@ DOCUMENTED: dict[str, type[Schema]] = {
     "Risk": Risk,
     "Risks": Risks,
     "RegulatoryReview": RegulatoryReview,
+    "Agreement": Agreement,
+    "Agreements": Agreements,
     "PartnershipState": PartnershipState,
     "TrustContribution": TrustContribution,
     "SeriesPoint": SeriesPoint,

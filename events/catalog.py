@@ -96,16 +96,17 @@ class _Figured(EventData):
     @pre_load
     def _upgrade(self, data: Any, **kwargs: Any) -> Any:
         """Version-1 payloads (`amount` string + `currency`) read as version 2; a bad version-1
-        currency is named as the client wrote it (`currency`)."""
-        if (
-            isinstance(data, dict)
-            and "currency" in data
-            and not isinstance(data.get("amount"), dict)
-        ):
-            try:
-                Currency().deserialize(data["currency"])
-            except ValidationError as error:
-                raise ValidationError({"currency": error.messages}) from None
+        amount or currency is named as the client wrote it (`amount`, `currency`)."""
+        if isinstance(data, dict) and not isinstance(data.get("amount"), dict):
+            errors: dict[str, Any] = {}
+            for name, field in (("amount", Amount()), ("currency", Currency())):
+                if name in data:
+                    try:
+                        field.deserialize(data[name])
+                    except ValidationError as error:
+                        errors[name] = error.messages
+            if errors:
+                raise ValidationError(errors)
         return upgrade_data(type(self).__name__, data)
 
     @validates_schema

@@ -90,3 +90,16 @@ def draft(event_type: str, occurred_on: str = "2023-01-15", **data: Any) -> Even
 
 def formed(occurred_on: str = "2019-07-22") -> EventDraft:
     return draft("PartnershipFormed", occurred_on)
+
+
+def firm_totals(amount: str) -> dict[str, Any]:
+    """Investment totals of one currency with only firm money, every figure exact."""
+    return {
+        "firm": amount,
+        "contingent": "0",
+        "paid": "0",
+        "total": amount,
+        "low": amount,
+        "high": amount,
+        "undisclosed": 0,
+    }

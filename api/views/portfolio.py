@@ -14,7 +14,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/v1")
 
 
 @bp.get("/investments")
-@operation(query=InvestmentsQuery, response=InvestmentsOut, errors=(404, 422))
+@operation(query=InvestmentsQuery, response=InvestmentsOut, errors=(422,))
 def investments(args: dict[str, Any]) -> Any:
     """Investments per investor and currency, across partnerships and per partnership; filter
     by `partnership`, count only figures of at least `min_confidence`."""
@@ -25,7 +25,7 @@ def investments(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/disputes")
-@operation(query=DisputesQuery, response=DisputesOut, errors=(404, 422))
+@operation(query=DisputesQuery, response=DisputesOut, errors=(422,))
 def disputes(args: dict[str, Any]) -> Any:
     """Disputes across partnerships, open and resolved; filter by `status`, `partnership`."""
     _fresh()

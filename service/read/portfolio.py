@@ -46,7 +46,8 @@ class PortfolioReads:
         Without `known_at`: every partnership now, at the projected position. With it: only the
         partnerships known by then, and the position of the last event recorded by then (over
         every partnership, whatever the filter) — so the same (`as_of`, `known_at`) gives the
-        same answer, byte for byte, however much is appended later.
+        same answer, byte for byte, however much is appended later. A `partnership` filter
+        naming none known gives an empty answer, as before.
         """
         self.cuts.fresh()
         position = self.position() if known_at is None else 0
@@ -61,9 +62,6 @@ class PortfolioReads:
                 states[current.partnership] = self.cuts.state(
                     current.partnership, knowledge, current
                 )
-        if partnership is not None and partnership not in states and known_at is None:
-            # 404 for an unknown one; as known at an instant it is simply not known yet
-            self.cuts.cut(partnership, as_of, known_at, None)
         return position, states
 
     def investments(

@@ -29,7 +29,7 @@ def test_creating_a_partnership_twice_is_a_409_naming_the_slug(
 ) -> None:
     response = client.post(
         "/v1/partnerships",
-        json={"slug": acme, "name": "Again", "parties": ["A", "B"]},
+        json={"slug": acme, "name": "Again", "parties": ["A", "B"], "occurred_on": "2021"},
         headers=writer,
     )
     assert fields_named(problem(response, 409)) == {"slug"}
@@ -52,7 +52,7 @@ def test_an_appended_event_answers_201_and_reads_back(
     assert body["position"] >= 2
     assert response.headers["Location"] == f"/v1/partnerships/{acme}/events/{body['id']}"
     one = client.get(response.headers["Location"], headers=writer).get_json()
-    assert one["event"]["data"]["amount"] == "100"
+    assert one["event"]["data"]["amount"] == {"kind": "exact", "value": "100", "unit": "USD"}
     state = client.get(
         f"/v1/partnerships/{acme}/state",
         query_string={"min_position": body["position"]},

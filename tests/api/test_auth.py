@@ -55,7 +55,7 @@ def test_anonymous_reads_are_a_switch_but_writes_still_need_a_token(open_app: Fl
     client = open_app.test_client()
     created = client.post(
         "/v1/partnerships",
-        json={"slug": "a-b", "name": "A–B", "parties": ["A", "B"]},
+        json={"slug": "a-b", "name": "A–B", "parties": ["A", "B"], "occurred_on": "2024"},
         headers=bearer(ADMIN),
     )
     assert created.status_code == 201

@@ -20,8 +20,9 @@ def test_the_catalog_endpoint_serves_every_type_with_its_fields(client: FlaskCli
     body = client.get("/v1/catalog").get_json()
     assert set(body["types"]) == set(CATALOG)
     investment = body["types"]["InvestmentMade"]
-    assert investment["fields"]["currency"]["required"] is True
-    assert investment["fields"]["status"]["enum"] == ["committed", "paid"]
+    assert investment["fields"]["amount"]["required"] is True
+    assert investment["fields"]["amount"]["fields"]["unit"]["type"] == "unit"
+    assert investment["fields"]["status"]["enum"] == ["firm", "contingent", "paid"]
     assert body["confidence"] == ["rumored", "reported", "confirmed"]
 
 

@@ -44,12 +44,12 @@ def test_the_cli_loads_verifies_and_manages_tokens(tmp_path: Path) -> None:
     runner = FlaskCliRunner(app)
     loaded = runner.invoke(cli, ["load", str(EXAMPLE)])
     assert loaded.exit_code == 0, loaded.output
-    assert "34 events added" in loaded.output
+    assert "38 events added" in loaded.output
     again = runner.invoke(cli, ["load", str(EXAMPLE)])
-    assert "0 events added, 34 already there" in again.output
+    assert "0 events added, 38 already there" in again.output
     verified = runner.invoke(cli, ["verify"])
     assert verified.exit_code == 0
-    assert "openai-microsoft: ok, 34 events" in verified.output
+    assert "openai-microsoft: ok, 38 events" in verified.output
     created = runner.invoke(cli, ["token", "create", "--name", "ci", "--scope", "read"])
     token_id, secret = created.output.split()[1], created.output.strip().splitlines()[-1]
     assert services(app).tokens.authenticate(secret) is not None

@@ -32,6 +32,17 @@ def short_streams(app: Flask) -> None:
 # --- the live log --------------------------------------------------------------------------
 
 
+ZERO = {
+    "firm": "0",
+    "contingent": "0",
+    "paid": "0",
+    "total": "0",
+    "low": "0",
+    "high": "0",
+    "undisclosed": 0,
+}
+
+
 def messages(text: str) -> Iterator[dict[str, Any]]:
     """Server-Sent Events as an EventSource reads them: fields of each block; comments under
     `comments`."""
@@ -73,7 +84,7 @@ def test_the_stream_sends_each_event_of_the_log_as_its_cloud_event_with_the_posi
 ) -> None:
     stream = read_stream(client, reader)
     assert stream[0]["retry"] == "500"
-    assert delivered(stream) == list(range(1, 35))
+    assert delivered(stream) == list(range(1, 39))
     log = client.get("/v1/events?limit=100", headers=reader).get_json()["events"]
     from_stream = [m["data"] for m in stream if "data" in m]
     assert [json.loads(d) for d in from_stream] == log
@@ -84,16 +95,16 @@ def test_a_reconnection_resumes_strictly_after_last_event_id_nothing_skipped_or_
     client: FlaskClient, reader: dict[str, str], writer: dict[str, str]
 ) -> None:
     first = read_stream(client, reader, after=20)
-    assert delivered(first) == list(range(21, 35))
+    assert delivered(first) == list(range(21, 39))
     client.post(f"/v1/partnerships/{SLUG}/events", json=investment("7"), headers=writer)
     client.post(f"/v1/partnerships/{SLUG}/events", json=investment("8"), headers=writer)
     # EventSource reconnects to the same URL (still ?after=20) and sends Last-Event-ID: it wins.
     second = read_stream(client, {**reader, "Last-Event-ID": str(last_id(first))}, after=20)
-    assert delivered(second) == [35, 36]
+    assert delivered(second) == [39, 40]
     third = read_stream(client, {**reader, "Last-Event-ID": str(last_id(second))}, after=20)
     assert delivered(third) == []
     seen = delivered(first) + delivered(second) + delivered(third)
-    assert seen == sorted(set(seen)) == list(range(21, 37))
+    assert seen == sorted(set(seen)) == list(range(21, 41))
 
 
 @pytest.mark.usefixtures("loaded")
@@ -104,8 +115,8 @@ def test_one_partnerships_stream_skips_the_others_and_marks_its_progress_past_th
     stream = read_stream(client, reader, partnership=acme)
     events = [json.loads(m["data"]) for m in stream if "data" in m]
     assert [e["subject"] for e in events] == [acme]
-    assert events[0]["position"] == 35
-    assert last_id(stream) == 36  # past SLUG's event: a reconnection does not scan it again
+    assert events[0]["position"] == 39
+    assert last_id(stream) == 40  # past SLUG's event: a reconnection does not scan it again
     again = read_stream(client, {**reader, "Last-Event-ID": str(last_id(stream))}, partnership=acme)
     assert delivered(again) == []
 
@@ -177,14 +188,14 @@ def test_a_series_in_one_pass_equals_the_state_as_of_each_of_its_dates(
         totals = state["investments"]["totals"]
         assert {c: v for c, v in invested.items() if c in totals} == totals
         before_any = {c: v for c, v in invested.items() if c not in totals}
-        assert all(v == {"committed": "0", "paid": "0"} for v in before_any.values())
+        assert all(v == ZERO for v in before_any.values())
 
 
 @pytest.mark.usefixtures("loaded")
 def test_a_series_as_known_at_an_instant_ignores_what_was_recorded_later(
     client: FlaskClient, reader: dict[str, str], writer: dict[str, str]
 ) -> None:
-    known_at = client.get("/v1/events?after=33", headers=reader).get_json()["events"][0]["time"]
+    known_at = client.get("/v1/events?after=37", headers=reader).get_json()["events"][0]["time"]
     late = investment("5000000000", occurred_on="2020-03-01")
     response = client.post(f"/v1/partnerships/{SLUG}/events", json=late, headers=writer)
     assert response.status_code == 201
@@ -192,17 +203,17 @@ def test_a_series_as_known_at_an_instant_ignores_what_was_recorded_later(
     then = client.get(f"{SERIES}/invested?{query}&known_at={known_at}", headers=reader).get_json()
     now = client.get(f"{SERIES}/invested?{query}", headers=reader).get_json()
     assert then["known_at"] is not None
-    assert then["position"] == 34
-    assert now["position"] == 35
+    assert then["position"] == 38
+    assert now["position"] == 39
     assert then["points"] != now["points"]
     for point in then["points"]:
         state = client.get(
             f"/v1/partnerships/{SLUG}/state?as_of={point['at']}&known_at={known_at}",
             headers=reader,
         ).get_json()["state"]
-        assert {
-            k: v for k, v in point["value"].items() if v != {"committed": "0", "paid": "0"}
-        } == (state["investments"]["totals"])
+        assert {k: v for k, v in point["value"].items() if v != ZERO} == (
+            state["investments"]["totals"]
+        )
 
 
 @pytest.mark.usefixtures("loaded")
@@ -217,7 +228,7 @@ def test_a_series_is_csv_when_asked_by_accept_or_format(
     by_format = client.get(f"{SERIES}/open_disputes?{query}&format=csv", headers=reader)
     assert by_accept.mimetype == by_format.mimetype == "text/csv"
     assert by_accept.get_data() == by_format.get_data()
-    assert by_format.headers["Pactlog-Position"] == "34"
+    assert by_format.headers["Pactlog-Position"] == "38"
     rows = list(csv.DictReader(io.StringIO(by_format.get_data(as_text=True))))
     assert [(r["at"], int(r["open_disputes"])) for r in rows] == [
         (p["at"], p["value"]) for p in as_json["points"]
@@ -232,18 +243,19 @@ def test_a_series_is_csv_when_asked_by_accept_or_format(
 
 
 @pytest.mark.usefixtures("loaded")
-def test_invested_as_csv_has_committed_and_paid_columns_per_currency(
+def test_invested_as_csv_has_firm_contingent_paid_total_and_range_columns_per_currency(
     client: FlaskClient, reader: dict[str, str]
 ) -> None:
     text = client.get(
         f"{SERIES}/invested?from=2019-01-01&to=2024-01-01&step=quarter&format=csv", headers=reader
     ).get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["at", "USD_committed", "USD_paid"]
+    columns = ("firm", "contingent", "paid", "total", "low", "high", "undisclosed")
+    assert rows[0] == ["at", *(f"USD_{c}" for c in columns)]
     assert rows[1][0] == "2019-07-22"  # from formation
     state = client.get(f"/v1/partnerships/{SLUG}/state?as_of=2024-01-01", headers=reader)
     totals = state.get_json()["state"]["investments"]["totals"]["USD"]
-    assert rows[-1] == ["2024-01-01", totals["committed"], totals["paid"]]
+    assert rows[-1] == ["2024-01-01", *(str(totals[c]) for c in columns)]
 
 
 @pytest.mark.usefixtures("loaded")
@@ -323,13 +335,13 @@ def test_metrics_count_requests_and_show_the_log_and_each_partnership(
     assert sample(text, "pactlog_http_requests_total", endpoint=rule, status="404") == 1
     assert sample(text, "pactlog_http_request_duration_seconds_count", **ok) == 2
     assert sample(text, "pactlog_http_request_duration_seconds_bucket", **ok, le="+Inf") == 2
-    assert sample(text, "pactlog_log_position") == 34
+    assert sample(text, "pactlog_log_position") == 38
     assert "_created" not in text
     assert sample(text, "pactlog_projection_lag_events") == 0
     assert sample(text, "pactlog_trust_level", partnership=SLUG) == state["trust"]["score"]
     assert sample(text, "pactlog_open_disputes", partnership=SLUG) == len(state["disputes"]["open"])
     usd = state["investments"]["totals"]["USD"]
-    for status in ("committed", "paid"):
+    for status in ("firm", "contingent", "paid"):
         assert sample(
             text, "pactlog_invested_currency_units", partnership=SLUG, currency="USD", status=status
         ) == float(usd[status])

@@ -38,7 +38,7 @@ def test_paging_the_log_sees_every_event_once_even_while_another_client_appends(
         if len(seen) == 10:  # another client appends between our pages
             client.post(f"/v1/partnerships/{SLUG}/events", json=investment(), headers=writer)
     assert seen == sorted(set(seen))
-    assert len(seen) == 35
+    assert len(seen) == 39
 
 
 def test_a_negative_after_is_a_422(client: FlaskClient, reader: dict[str, str]) -> None:

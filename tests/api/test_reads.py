@@ -14,6 +14,10 @@ from tests.api.helpers import SLUG, fields_named, investment, problem
 pytestmark = pytest.mark.usefixtures("loaded")
 
 
+def usd(value: str) -> dict[str, str]:
+    return {"kind": "exact", "value": value, "unit": "USD"}
+
+
 def get(client: FlaskClient, url: str, headers: dict[str, str], **query: Any) -> dict[str, Any]:
     response = client.get(url, query_string=query or None, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -24,12 +28,18 @@ def get(client: FlaskClient, url: str, headers: dict[str, str], **query: Any) ->
 
 def test_the_state_now_reflects_every_event(client: FlaskClient, reader: dict[str, str]) -> None:
     body = get(client, f"/v1/partnerships/{SLUG}/state", reader)
-    assert body["position"] == 34
-    assert body["version"] == 34
+    assert body["position"] == 38
+    assert body["version"] == 38
     assert body["as_of"] is None
     assert body["known_at"] is None
-    assert body["state"]["events"] == 34
-    assert body["state"]["investments"]["totals"]["USD"]["committed"] == "11000000000"
+    assert body["state"]["events"] == 37  # 38 less the source attached to an event
+    totals = body["state"]["investments"]["totals"]["USD"]
+    assert (totals["firm"], totals["paid"], totals["total"]) == (
+        "11000000000",
+        "2000000000",
+        "13000000000",
+    )
+    assert (totals["low"], totals["high"]) == ("13000000000", "16000000000")
 
 
 def test_the_state_as_of_2023_11_20_counts_only_what_had_happened(
@@ -104,10 +114,10 @@ def test_the_timeline_pages_by_cursor_without_gaps_or_repeats(
         seen += [event["id"] for event in body["events"]]
         url = body["next"]
         pages += 1
-    assert pages == 5
+    assert pages == 6
     assert seen == [event["id"] for event in everything]
     dates = [event["occurred_on"] for event in everything]
-    assert len(dates) == 34
+    assert len(dates) == 37
 
 
 def test_the_timeline_filters_by_type_and_dates(
@@ -150,9 +160,9 @@ def test_one_event_comes_with_the_corrections_aimed_at_it(
     response = client.post(f"/v1/partnerships/{SLUG}/events", json=correction, headers=writer)
     assert response.status_code == 201, response.get_json()
     body = get(client, f"/v1/partnerships/{SLUG}/events/{target['id']}", writer)
-    assert body["event"]["data"]["amount"] == "1000000000"
+    assert body["event"]["data"]["amount"] == usd("1000000000")
     assert [a["type"] for a in body["amendments"]] == ["EventCorrected"]
-    assert body["current"]["data"]["amount"] == "1500000000"
+    assert body["current"]["data"]["amount"] == usd("1500000000")
     assert body["retracted"] is False
 
 
@@ -199,15 +209,15 @@ def test_diff_explains_what_changed_between_two_dates(
 def test_the_hash_chain_verifies(client: FlaskClient, admin: dict[str, str]) -> None:
     body = get(client, f"/v1/partnerships/{SLUG}/verify", admin)
     assert body["ok"] is True
-    assert body["checked"] == 34
-    assert body["head_version"] == 34
+    assert body["checked"] == 38
+    assert body["head_version"] == 38
 
 
 def test_partnerships_are_listed_with_their_headline(
     client: FlaskClient, reader: dict[str, str]
 ) -> None:
     body = get(client, "/v1/partnerships", reader)
-    assert body["position"] == 34
+    assert body["position"] == 38
     assert [p["slug"] for p in body["partnerships"]] == [SLUG]
 
 
@@ -215,7 +225,7 @@ def test_investments_and_disputes_across_partnerships(
     client: FlaskClient, reader: dict[str, str]
 ) -> None:
     invested = get(client, "/v1/investments", reader, as_of="2019-12-31")
-    assert invested["totals"]["USD"]["committed"] == "1000000000"
+    assert invested["totals"]["USD"]["firm"] == "1000000000"
     assert invested["as_of"] == "2019-12-31"
     disputes = get(client, "/v1/disputes", reader, status="open")["disputes"]
     assert disputes
@@ -279,9 +289,9 @@ def test_known_at_answers_what_we_believed_before_a_correction(
     url = f"/v1/partnerships/{SLUG}/state"
     believed = get(client, url, writer, as_of="2019-12-31", known_at=last["time"])
     now = get(client, url, writer, as_of="2019-12-31")
-    assert believed["version"] == 34
-    assert believed["state"]["investments"]["totals"]["USD"]["committed"] == "1000000000"
-    assert now["state"]["investments"]["totals"]["USD"]["committed"] == "1500000000"
+    assert believed["version"] == 38
+    assert believed["state"]["investments"]["totals"]["USD"]["firm"] == "1000000000"
+    assert now["state"]["investments"]["totals"]["USD"]["firm"] == "1500000000"
 
 
 def test_following_next_pages_one_snapshot_while_writers_append(
@@ -295,7 +305,7 @@ def test_following_next_pages_one_snapshot_while_writers_append(
     assert late.status_code == 201
     while page["next"]:
         page = get(client, page["next"], writer)
-        assert page["version"] == 34
+        assert page["version"] == 38
         seen += [event["id"] for event in page["events"]]
-    assert len(seen) == len(set(seen)) == 34
+    assert len(seen) == len(set(seen)) == 37
     assert late.get_json()["id"] not in seen

@@ -63,7 +63,7 @@ def test_each_chart_has_one_point_per_point_of_the_series_endpoint(
     assert page.locator("#trust-chart circle.point").count() == len(points)
     assert page.locator("#trust-chart .series").get_attribute("data-points") == str(len(points))
     invested = page.locator("#invested-chart .series")
-    assert invested.count() == 2  # USD committed, USD paid
+    assert invested.count() == 3  # USD firm, contingent, paid
     for index in range(invested.count()):
         assert invested.nth(index).locator("circle.point").count() == len(points)
     last = page.locator("#trust-chart circle.point").last.locator("title").text_content()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from events.catalog import AMENDING_TYPES
 from events.errors import RuleViolated
 from service.projections.state import headline, render_state
-from tests.builders import draft, formed
+from tests.builders import draft, firm_totals, formed
 from tests.oracle import expected_state
 
 RENDER_AT = date(2026, 11, 1)
@@ -183,7 +183,7 @@ def test_a_retraction_removes_its_target_from_known_at_onwards_and_not_before(se
     totals = "investments", "totals"
     then = service.state(slug, as_of=date(2021, 1, 1), known_at=believed_at).state
     now = service.state(slug, as_of=date(2021, 1, 1), known_at=retracted_at).state
-    assert then[totals[0]][totals[1]] == {"USD": {"committed": "1000000000", "paid": "0"}}
+    assert then[totals[0]][totals[1]] == {"USD": firm_totals("1000000000")}
     assert now[totals[0]][totals[1]] == {}
     detail = service.event(slug, investment.id)
     assert detail.retracted
@@ -211,10 +211,10 @@ def test_a_correction_applies_to_its_target_from_when_it_was_recorded(service, c
     as_of = date(2021, 1, 1)
     old = service.state(slug, as_of=as_of, known_at=believed_at).state["investments"]["totals"]
     new = service.state(slug, as_of=as_of).state["investments"]["totals"]
-    assert old == {"USD": {"committed": "100", "paid": "0"}}
+    assert old == {"USD": firm_totals("100")}
     assert new == {}, "the corrected date moved it after 2021-01-01"
-    assert service.state(slug).state["investments"]["totals"]["USD"]["committed"] == "250"
-    assert service.event(slug, investment.id).current["data"]["amount"] == "250"
+    assert service.state(slug).state["investments"]["totals"]["USD"]["firm"] == "250"
+    assert service.event(slug, investment.id).current["data"]["amount"]["value"] == "250"
 
 
 def test_a_partial_date_counts_from_the_end_of_its_period_and_the_answer_says_so(service):
@@ -237,7 +237,7 @@ def test_a_series_is_the_state_at_each_point(service):
         service.append(slug, [draft("InvestmentMade", f"{year}-06-01", amount="10")])
     points = [date(y, 1, 1) for y in range(2019, 2026)]
     series = service.series(slug, points).points
-    assert [p["invested"].get("USD", {}).get("committed") for p in series] == [
+    assert [p["invested"].get("USD", {}).get("firm") for p in series] == [
         None,
         "10",
         "20",
@@ -259,7 +259,7 @@ def test_cross_partnership_reads_as_of_a_date(service):
         )
     service.append("c-d", [draft("InvestmentMade", "2024-01-01", currency="EUR")])
     investments = service.investments(as_of=date(2022, 1, 1))
-    assert investments.totals == {"USD": {"committed": "2000000000", "paid": "0"}}
+    assert investments.totals == {"USD": firm_totals("2000000000")}
     disputes = service.disputes(as_of=date(2022, 1, 1)).disputes
     assert {d.partnership for d in disputes if d.status == "open"} == {"a-b", "c-d"}
     assert service.disputes(as_of=date(2021, 6, 1)).disputes == []

@@ -27,7 +27,7 @@ def test_the_example_tells_the_partnership_as_of_the_board_crisis(service):
     before = service.state("openai-microsoft", as_of=date(2023, 11, 16)).state
     after = service.state("openai-microsoft", as_of=date(2023, 11, 20)).state
     assert before["name"] == "OpenAI–Microsoft"
-    assert before["investments"]["totals"]["USD"]["committed"] == "11000000000"
+    assert before["investments"]["totals"]["USD"]["firm"] == "11000000000"
     assert after["trust"]["score"] < before["trust"]["score"], "the CEO's removal costs trust"
     now = service.state("openai-microsoft").state
     assert len(now["disputes"]["open"]) >= 2

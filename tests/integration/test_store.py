@@ -66,7 +66,7 @@ def test_a_retried_event_with_its_id_stores_nothing_new(service):
     again = service.append(SLUG, [event])
     assert again.replayed
     assert again.events == first.events
-    assert service.state(SLUG).state["investments"]["totals"]["USD"]["committed"] == "1000000000"
+    assert service.state(SLUG).state["investments"]["totals"]["USD"]["firm"] == "1000000000"
 
 
 def test_an_event_id_reused_for_other_content_is_refused(service):
@@ -109,7 +109,7 @@ def test_a_late_recorded_event_lands_in_its_valid_time_place(service):
     events = service.timeline(SLUG).events
     assert [e["occurred_on"] for e in events] == ["2019-07-22", "2020", "2024-05-01"]
     as_of_2021 = service.state(SLUG, as_of=date(2021, 1, 1)).state
-    assert as_of_2021["investments"]["totals"]["USD"]["committed"] == "1000000000"
+    assert as_of_2021["investments"]["totals"]["USD"]["firm"] == "1000000000"
 
 
 def test_concurrent_appends_each_get_their_own_answer(service):

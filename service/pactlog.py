@@ -19,7 +19,7 @@ from events.envelope import EventDraft, RecordedEvent
 from events.integrity import GENESIS
 from service.config import store_env
 from service.errors import store_errors, translated
-from service.projecting import Projections, Status
+from service.projecting import Projections, Status, ensure_layout
 from service.projections.policy import TrustPolicy, service_policy
 from service.read.answers import (
     DiffAnswer,
@@ -71,6 +71,8 @@ class PactlogService:
             self.app = racing_schema_creation(lambda: PactlogApplication(env=self.env))
             view = racing_schema_creation(lambda: open_view(self.env, self.policy))
         streams = Streams(self.app)
+        with store_errors():  # a view in an older layout is rebuilt, once, by one process
+            self.rebuilt_layout = ensure_layout(self.app, view)
         self.projections = Projections(self.app, view, inline=project_inline)
         self._appender = Appender(streams, clock)
         cuts = Cuts(ViewReader(view), streams, self.projections.fresh)

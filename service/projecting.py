@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from service.projector import catch_up
+from service.projector import catch_up, ensure_layout
 from service.view import TimelineView
 from service.write.store import PactlogApplication
 
@@ -22,6 +22,9 @@ class Status:
     @property
     def lag(self) -> int:
         return max(0, self.log_position - self.projected_position)
+
+
+__all__ = ["Projections", "Status", "ensure_layout"]
 
 
 class Projections:

@@ -20,6 +20,7 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from service.config import is_postgres, named
 from service.projections.policy import TrustPolicy
 from service.view import VIEW_NAME, TimelineView, open_view, view_class
+from service.view.tables import LAYOUT_VERSION
 from service.view.writer import SQLiteTimelineView
 from service.write.store import PactlogApplication, to_recorded
 
@@ -79,6 +80,27 @@ def projector_env(env: dict[str, str]) -> dict[str, str]:
     return {**named(env, "projector"), **(PROJECTOR_POOLS if is_postgres(env) else {})}
 
 
+def ensure_layout(app: PactlogApplication, view: TimelineView) -> bool:
+    """Rebuild the view from the log if it was written in an older layout; True if this call
+    did. Any number of processes may start at once: one rebuilds (under the view's layout
+    lock) while the others wait, then find the layout current and go on."""
+    if view.layout_version() in (None, LAYOUT_VERSION):
+        if view.layout_version() is None:
+            with view.layout_lock():
+                if view.layout_version() is None:
+                    view.stamp_layout(LAYOUT_VERSION)
+        return False
+    with view.layout_lock():
+        if view.layout_version() == LAYOUT_VERSION:
+            return False  # another process rebuilt it while we waited
+        log.warning("the view was written in an older layout: rebuilding it from the log")
+        view.clear(app.name)
+        applied = catch_up(app, view)
+        view.stamp_layout(LAYOUT_VERSION)
+        log.warning("view rebuilt in layout %s: %s events projected", LAYOUT_VERSION, applied)
+        return True
+
+
 def run_projector(
     env: dict[str, str], policy: TrustPolicy, stop: threading.Event, poll_interval: float = 1.0
 ) -> None:
@@ -110,6 +132,7 @@ def _project(
         app = PactlogApplication(env=env)
         view = open_view(env, policy)
         try:
+            ensure_layout(app, view)
             while not stop.is_set():
                 catch_up(app, view)
                 stop.wait(poll_interval)
@@ -125,6 +148,7 @@ def _project(
         env=env,
     )
     with runner:
+        ensure_layout(runner.app, runner.view)
         catch_up(runner.app, runner.view)
         while not stop.is_set():
             runner.run_forever(timeout=poll_interval)

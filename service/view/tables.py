@@ -10,6 +10,8 @@ Tables (all keyed by partnership):
 - current: the state folded from every row, kept incrementally.
 - days: a small summary of the state at the end of each day that has events (the last such
   day excepted: the current state covers it), so that a series needs no fold.
+- layout: one row, the `LAYOUT_VERSION` the rows were written in. A process that finds an older
+  one rebuilds the view from the log, once (`service.projecting.ensure_layout`).
 
 One SQL text serves SQLite and PostgreSQL (written with `%s` placeholders and `{table}` names);
 the two dialect classes at the bottom say how to reach each database. Both are the library's
@@ -18,6 +20,8 @@ tracking recorders, so a view's rows and its tracking record share one transacti
 
 from __future__ import annotations
 
+import fcntl
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -36,6 +40,10 @@ from service.projections.state import State, empty_state
 from service.write.recorders import as_tuples
 
 VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
+# The shape of what the view stores: its rows' bodies, the folded states and summaries. Raise it
+# whenever a fold or a row changes shape; version 1 is every view written before it was kept.
+# 2 (issue 12): figures, tranches and claim ranges per confidence level; agreements.
+LAYOUT_VERSION = 2
 
 TABLES = {
     "rows": (
@@ -56,6 +64,7 @@ TABLES = {
         "(partnership TEXT NOT NULL, day TEXT NOT NULL, version BIGINT NOT NULL, "
         "stale_from BIGINT, summary TEXT NOT NULL, PRIMARY KEY (partnership, day, version))"
     ),
+    "layout": "(version BIGINT NOT NULL)",
     "current": (
         "(partnership TEXT PRIMARY KEY, version BIGINT NOT NULL, position BIGINT NOT NULL, "
         "recorded_at TEXT NOT NULL, last_key TEXT NOT NULL, since_checkpoint BIGINT NOT NULL, "
@@ -133,6 +142,25 @@ class ViewTables(TrackingRecorder, ABC):
         """One query in its own read-only transaction."""
         with self.transaction(commit=False) as cursor:
             return self.select(cursor, text, params)
+
+    @abstractmethod
+    def layout_lock(self) -> AbstractContextManager[None]:
+        """Held by one process at a time (of every process on this database)."""
+
+    def layout_version(self) -> int | None:
+        """The layout the view was written in: None for an empty view never stamped (nothing
+        to rebuild), 1 for a view written before layouts were recorded."""
+        with self.transaction(commit=False) as cursor:
+            found = self.select(cursor, "SELECT version FROM {layout}")
+            if found:
+                return int(found[0][0])
+            written = self.select(cursor, "SELECT partnership FROM {current} LIMIT 1")
+            return 1 if written else None
+
+    def stamp_layout(self, version: int) -> None:
+        with self.transaction(commit=True) as cursor:
+            self.execute(cursor, "DELETE FROM {layout}")
+            self.execute(cursor, "INSERT INTO {layout} VALUES (%s)", (version,))
 
     def load_current(self, cursor: Any, partnership: str) -> Current:
         found = self.select(
@@ -214,6 +242,17 @@ class SQLiteTables(ViewTables, SQLiteTrackingRecorder):
     def tracking_table(self) -> str:
         return "tracking"
 
+    @contextmanager
+    def layout_lock(self) -> Iterator[None]:
+        """An exclusive lock on a file beside the database (SQLite has no advisory locks)."""
+        path = f"{self.datastore.pool.db_name}.layout-lock"
+        with open(path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def close(self) -> None:
         self.datastore.close()
 
@@ -241,6 +280,21 @@ class PostgresTables(ViewTables, PostgresTrackingRecorder):
 
     def tracking_table(self) -> str:
         return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+
+    @contextmanager
+    def layout_lock(self) -> Iterator[None]:
+        """A session advisory lock, keyed by the schema: one process holds it, the others poll
+        for it (a blocking wait would run into the sessions' statement time-out)."""
+        key = f"pactlog-view-layout:{self.datastore.schema}"
+        with self.datastore.get_connection() as conn:  # autocommit: no transaction held open
+            while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[
+                "pg_try_advisory_lock"
+            ]:  # type: ignore[index]
+                time.sleep(0.05)
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
     def close(self) -> None:
         self.datastore.close()

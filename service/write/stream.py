@@ -12,6 +12,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
 
 from events.envelope import EventDraft
 from events.integrity import GENESIS, chain_hash
@@ -159,3 +160,8 @@ def _stored_fields(content: dict[str, Any]) -> dict[str, Any]:
     fields = dict(content)
     fields["event_id"] = fields.pop("id")
     return fields
+
+
+# Events and snapshots recorded before the write side moved to `service.write` (issue 11) name
+# the old module in their topics; they still resolve.
+register_topic("service.stream:Partnership", Partnership)

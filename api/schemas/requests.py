@@ -183,6 +183,13 @@ class DisputesQuery(KnowledgeQuery):
 
 
 class LogQuery(Strict):
+    partnership = Slug(
+        load_default=None,
+        metadata={
+            "description": "Only this partnership's events (the page's `position` still "
+            "moves past the others)."
+        },
+    )
     after = QueryInteger(
         load_default=0,
         validate=validate.Range(min=0, max=MAX_POSITION),

@@ -23,7 +23,9 @@ CLOUDEVENTS_BATCH = "application/cloudevents-batch+json"
     alternatives=((CLOUDEVENTS_BATCH, {"type": "array", "items": CloudEvent}),),
 )
 def log(args: dict[str, Any]) -> Any:
-    """The log strictly after position `after`; resume from the answer's `position`.
+    """The log strictly after position `after`; resume from the answer's `position`. With
+    `partnership`, only its events (a page may then hold fewer than `limit`, or none; the
+    position still moves past the others).
 
     With `Accept: application/cloudevents-batch+json` the page is a CloudEvents batch (a JSON
     array of events); the position to resume from is then in `Pactlog-Position` and the next
@@ -31,15 +33,18 @@ def log(args: dict[str, Any]) -> Any:
     """
     events = pactlog().log(args["after"], args["limit"])
     position = events[-1].position if events else args["after"]
-    next_page = url_for(".log", after=position, limit=args["limit"])
+    chosen = args["partnership"]
+    more = {"partnership": chosen} if chosen else {}
+    next_page = url_for(".log", after=position, limit=args["limit"], **more)
+    shown = [cloud_event(e) for e in events if chosen in (None, e.partnership)]
     if request.accept_mimetypes.best_match(["application/json", CLOUDEVENTS_BATCH]) == (
         CLOUDEVENTS_BATCH
     ):
-        return _batch([cloud_event(e) for e in events], position, next_page)
+        return _batch(shown, position, next_page)
     return {
         "after": args["after"],
         "position": position,
-        "events": [cloud_event(e) for e in events],
+        "events": shown,
         "next": next_page,
     }
 

@@ -396,3 +396,16 @@ def test_the_catalog_and_openapi_describe_the_new_shapes(
     text = str(document)
     assert "AgreementSigned" in text
     assert "at_least" in text
+
+
+def test_the_global_log_takes_the_partnership_filter(
+    client: FlaskClient, writer: dict[str, str]
+) -> None:
+    assert create(client, writer).status_code == 201
+    assert create(client, writer, "initech-hooli").status_code == 201
+    posted(client, writer, UNDISCLOSED, "initech-hooli")
+    page = get(client, "/v1/events", writer, partnership="initech-hooli")
+    assert {e["subject"] for e in page["events"]} == {"initech-hooli"}
+    assert len(page["events"]) == 2
+    assert page["position"] == 3
+    assert "partnership=initech-hooli" in page["next"]

@@ -29,7 +29,7 @@ def test_the_first_start_loads_the_example_timeline(server: Server) -> None:
     answer = server.call("GET", "/v1/partnerships", token=None)
     assert answer.status == 200
     assert [p["slug"] for p in answer.body["partnerships"]] == [SLUG]
-    assert answer.body["partnerships"][0]["events"] == 34
+    assert answer.body["partnerships"][0]["events"] == 37  # 38 less an attached source
 
 
 def test_the_readme_calls(server: Server) -> None:
@@ -65,7 +65,7 @@ def test_a_retried_append_stores_once(server: Server) -> None:
     other = server.call("POST", f"/v1/partnerships/{SLUG}/events", investment("7"), headers)
     assert other.status == 422
     state = server.call("GET", f"/v1/partnerships/{SLUG}/state", token=None)
-    assert state.body["version"] == 35
+    assert state.body["version"] == 39
 
 
 def test_two_clients_racing_on_if_match_one_wins(server: Server) -> None:
@@ -119,7 +119,7 @@ def test_paging_the_log_while_another_client_appends_sees_each_event_once(
             if not final["events"]:
                 break
     thread.join()
-    assert len(seen) == len(set(seen)) == 34 + writes
+    assert len(seen) == len(set(seen)) == 38 + writes
     assert positions == sorted(positions)
     everything = server.call("GET", "/v1/events?limit=1000").body["events"]
     assert seen == [event["id"] for event in everything]
@@ -146,7 +146,7 @@ def test_verify_and_load_from_the_cli(server: Server, tmp_path: Any) -> None:
     assert f"{SLUG}: ok" in verified.stdout
     again = server.cli("load", str(ROOT / "examples" / "openai-microsoft.jsonl"))
     assert again.returncode == 0, again.stderr
-    assert "0 events added, 34 already there" in again.stdout
+    assert "0 events added, 38 already there" in again.stdout
 
 
 def test_the_first_start_prints_an_admin_token_that_works(tmp_path: Path) -> None:
@@ -157,7 +157,12 @@ def test_the_first_start_prints_an_admin_token_that_works(tmp_path: Path) -> Non
         created = server.call(
             "POST",
             "/v1/partnerships",
-            {"slug": "acme-globex", "name": "Acme–Globex", "parties": ["Acme", "Globex"]},
+            {
+                "slug": "acme-globex",
+                "name": "Acme–Globex",
+                "parties": ["Acme", "Globex"],
+                "occurred_on": "2020",
+            },
             token=printed[1],
         )
         assert created.status == 201
@@ -183,6 +188,6 @@ def test_concurrent_clients_lose_and_duplicate_nothing(server: Server) -> None:
     assert failures == []
     log = server.call("GET", "/v1/events?limit=1000").body["events"]
     positions = [event["position"] for event in log]
-    assert len(log) == 34 + clients * each
+    assert len(log) == 38 + clients * each
     assert positions == sorted(set(positions))
     assert [event["streamversion"] for event in log] == list(range(1, len(log) + 1))

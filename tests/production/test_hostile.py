@@ -56,7 +56,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 running.server,
                 "POST",
                 "/v1/partnerships",
-                {"slug": TARGET, "name": "Target", "parties": ["Acme", "Globex"]},
+                {
+                    "slug": TARGET,
+                    "name": "Target",
+                    "parties": ["Acme", "Globex"],
+                    "occurred_on": "2020",
+                },
             )
             assert created.status == 201, created
             yield running

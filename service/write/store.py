@@ -66,13 +66,18 @@ def to_recorded(event: Any, position: int) -> RecordedEvent:
 
 def racing_schema_creation(build: Callable[[], T], attempts: int = 8) -> T:
     """Build `T`, whose construction creates tables if missing: processes starting together
-    (gunicorn workers, the projector) race on PostgreSQL's catalog, and the loser tries again.
+    (gunicorn workers, the projector) race on PostgreSQL's catalog or SQLite's write lock, and
+    the loser tries again.
     A database that cannot be reached at all is not a race: that fails at once (a 503)."""
     for attempt in range(attempts):
         try:
             return build()
         except (InternalError, IntegrityError, OperationalError, ProgrammingError) as error:
-            answered = getattr(error.__cause__, "sqlstate", None) is not None
+            # PostgreSQL answered (a race on its catalog), or SQLite was busy with another
+            # process's write (its "database is locked" carries no SQLSTATE).
+            answered = getattr(error.__cause__, "sqlstate", None) is not None or (
+                "database is locked" in str(error)
+            )
             if attempt == attempts - 1 or not answered:
                 raise
             time.sleep(0.05 * (attempt + 1))

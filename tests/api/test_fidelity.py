@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.api.helpers import fields_named, problem
+from tests.api.helpers import configure, fields_named, problem
 
 ACME = "acme-globex"
 
@@ -409,3 +411,179 @@ def test_the_global_log_takes_the_partnership_filter(
     assert len(page["events"]) == 2
     assert page["position"] == 3
     assert "partnership=initech-hooli" in page["next"]
+
+
+def test_the_dashboard_headline_says_firm_contingent_paid_and_the_range(
+    app: Flask, client: FlaskClient, writer: dict[str, str]
+) -> None:
+    configure(app, anonymous_reads=True)
+    assert create(client, writer).status_code == 201
+    posted(client, writer, UP_TO_WITH_OPTION)
+    posted(client, writer, THREE_FIGURES)
+    posted(client, writer, UNDISCLOSED)
+    html = client.get(f"/?partnership={ACME}").get_data(as_text=True)
+    headline = html[html.index('id="invested-figure"') : html.index("Open disputes")]
+    assert 'data-total="2400000000"' in headline
+    assert "in total (firm + paid)" in headline
+    assert "more contingent, not counted" in headline
+    assert "sources range" in headline
+    assert "plus 1 undisclosed" in headline
+    assert "reports USD 300000000" in html  # each source with its own figure
+    assert "reports about USD 400000000" in html
+    assert "chosen figure: up to USD 6000000000; firm USD 2000000000; contingent" in html
+
+
+BAD_EVENTS = [
+    (
+        {
+            "type": "AgreementSigned",
+            "data": {"agreement_id": "a", "kind": "handshake", "binding": True, "scope": "x"},
+        },
+        "data.kind",
+    ),
+    (
+        {
+            "type": "AgreementSigned",
+            "data": {"agreement_id": "a", "kind": "term_sheet", "binding": "maybe", "scope": "x"},
+        },
+        "data.binding",
+    ),
+    ({"type": "AgreementEnded", "data": {"agreement_id": "a", "how": "vanished"}}, "data.how"),
+    (
+        {
+            "type": "RegulatoryReviewAdvanced",
+            "data": {"regulator": "CMA", "review_id": "r", "stage": "phase_9"},
+        },
+        "data.stage",
+    ),
+    (
+        {
+            "type": "RegulatoryReviewClosed",
+            "data": {"regulator": "CMA", "review_id": "r", "outcome": "x", "decision": "maybe"},
+        },
+        "data.decision",
+    ),
+    (
+        {
+            "type": "CommitmentMade",
+            "data": {
+                "party": "A",
+                "kind": "cloud",
+                "amount": {"kind": "exact", "value": "5", "unit": "TW"},
+                "status": "firm",
+            },
+        },
+        "data.amount.unit",
+    ),
+    (
+        {
+            "type": "CommitmentMade",
+            "data": {
+                "party": "A",
+                "kind": "cloud",
+                "amount": {"kind": "exact", "value": "5", "unit": "USD", "per": "decade"},
+                "status": "firm",
+            },
+        },
+        "data.amount.per",
+    ),
+    (
+        {
+            "type": "StatementMade",
+            "data": {
+                "speaker": "A",
+                "organization": "B",
+                "statement": "c",
+                "figure": {"kind": "up_to", "unit": "USD"},
+            },
+        },
+        "data.figure.value",
+    ),
+    (
+        {
+            "type": "TermsRenegotiated",
+            "data": {
+                "area": "revenue",
+                "change": "c",
+                "figure": {"kind": "exact", "value": "120", "unit": "percent"},
+            },
+        },
+        "data.figure.value",
+    ),
+    (
+        {
+            "type": "CommercialRightsGranted",
+            "data": {
+                "holder": "A",
+                "scope": "s",
+                "exclusive": True,
+                "figure": {"kind": "undisclosed", "value": "1", "unit": "USD"},
+            },
+        },
+        "data.figure.value",
+    ),
+    (
+        {
+            "type": "InvestmentMade",
+            "data": {
+                "investor": "A",
+                "amount": {"kind": "range", "low": "9", "high": "3", "unit": "USD"},
+                "status": "paid",
+            },
+        },
+        "data.amount.low",
+    ),
+    (
+        {
+            "type": "InvestmentMade",
+            "data": {
+                "investor": "A",
+                "amount": {"kind": "exact", "value": "1", "unit": "USD"},
+                "status": "paid",
+                "stake": {"kind": "exact", "value": "5", "unit": "USD"},
+            },
+        },
+        "data.stake.unit",
+    ),
+    (
+        {"type": "SourceAttached", "data": {"target_id": "6f1f7c9e-9d8b-4b45-9a57-1d0a7b8c2e11"}},
+        "data.source",
+    ),
+    (
+        {
+            "type": "SourceAttached",
+            "data": {
+                "target_id": "6f1f7c9e-9d8b-4b45-9a57-1d0a7b8c2e11",
+                "source": {"publisher": "x"},
+            },
+        },
+        "data.source.url",
+    ),
+    (
+        {
+            "type": "ModelReleased",
+            "sources": [{"title": "t", "published_on": "2024-13"}],
+            "data": {"model": "m", "released_by": "r"},
+        },
+        "sources.0.published_on",
+    ),
+    (
+        {
+            "type": "ModelReleased",
+            "sources": [{"title": "t", "figure": {"kind": "exact", "unit": "USD"}}],
+            "data": {"model": "m", "released_by": "r"},
+        },
+        "sources.0.figure.value",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), BAD_EVENTS, ids=[f for _, f in BAD_EVENTS])
+def test_each_new_shape_refuses_bad_input_with_a_422_naming_the_field_and_stores_nothing(
+    client: FlaskClient, writer: dict[str, str], body: dict[str, Any], field: str
+) -> None:
+    assert create(client, writer).status_code == 201
+    position = get(client, "/v1/events", writer)["position"]
+    event = {"occurred_on": "2024", "summary": "bad", **body}
+    assert field in fields_named(problem(post(client, writer, event), 422))
+    assert get(client, "/v1/events", writer)["position"] == position

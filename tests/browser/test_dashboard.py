@@ -189,7 +189,9 @@ def test_the_landing_partnership_is_the_remembered_one_else_the_most_recently_ac
 ) -> None:
     for slug, name in (("aaa-first", "Aaa–First"), ("zzz-busy", "Zzz–Busy")):
         created = server.call(
-            "POST", "/v1/partnerships", {"slug": slug, "name": name, "parties": ["A", "B"]}
+            "POST",
+            "/v1/partnerships",
+            {"slug": slug, "name": name, "parties": ["A", "B"], "occurred_on": "2024"},
         )
         assert created.status == 201, created.body
     page.goto(server.base + "/")

@@ -3,11 +3,14 @@ and totals exact at any accepted size (issue 10, item 4)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from events.envelope import parse_event
+from events.dates import PartialDate
+from events.envelope import RecordedEvent, parse_event
 from events.errors import InvalidEvent
 from events.fields import (
     MAX_AMOUNT_FRACTION_DIGITS,
@@ -15,14 +18,15 @@ from events.fields import (
     add_amounts,
     canonical_amount,
 )
-from service.projections.investments import investment_totals
+from service.projections.investments import apply_investment, investment_totals
 from tests.builders import payload
 
 LARGEST = "9" * MAX_AMOUNT_INTEGER_DIGITS + "." + "9" * MAX_AMOUNT_FRACTION_DIGITS
 
 
 def amount_of(text: object) -> str:
-    return str(parse_event(payload("InvestmentMade", amount=text)).data["amount"])
+    """The value stored for a (version-1 style) amount: the figure's `value`."""
+    return str(parse_event(payload("InvestmentMade", amount=text)).data["amount"]["value"])
 
 
 @pytest.mark.parametrize(
@@ -83,18 +87,31 @@ def test_the_canonical_spelling_never_rounds() -> None:
 
 
 def test_totals_are_exact_at_the_largest_accepted_amounts() -> None:
-    investments = {
-        f"{name}|USD": {
-            "investor": name,
-            "currency": "USD",
-            "committed": "0",
-            "paid": LARGEST,
-            "events": 1,
-        }
-        for name in ("a", "b", "c")
-    }
-    total = investment_totals(investments)["USD"]["paid"]
-    assert total == "2999999999999999999999999999999.999999999999999997"
+    investments: dict[str, dict[str, Any]] = {}
+    for name in ("a", "b", "c"):
+        draft = parse_event(payload("InvestmentMade", investor=name, amount=LARGEST, status="paid"))
+        event = RecordedEvent(
+            id=name,
+            type=draft.type,
+            partnership="p",
+            occurred_on=PartialDate.parse("2024"),
+            summary="s",
+            sources=[],
+            confidence="reported",
+            data=draft.data,
+            version=1,
+            position=1,
+            recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
+            hash="",
+        )
+        apply_investment(investments, {}, event)
+    totals = investment_totals(investments)["USD"]
+    assert (
+        totals["paid"]
+        == totals["total"]
+        == totals["high"]
+        == ("2999999999999999999999999999999.999999999999999997")
+    )
 
 
 def test_totals_stay_exact_with_amounts_stored_before_the_grammar() -> None:

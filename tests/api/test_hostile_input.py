@@ -174,7 +174,7 @@ def test_a_slug_with_a_trailing_newline_is_refused(
 ) -> None:
     response = client.post(
         "/v1/partnerships",
-        json={"slug": "evil\n", "name": "E", "parties": ["A", "B"]},
+        json={"slug": "evil\n", "name": "E", "parties": ["A", "B"], "occurred_on": "2024"},
         headers=writer,
     )
     assert fields_named(problem(response, 422)) == {"slug"}

@@ -185,7 +185,14 @@ def serve_others(port: int, seconds: float) -> list[float | None]:
                     port,
                     "POST",
                     "/v1/partnerships",
-                    json.dumps({"slug": f"p-{count}", "name": "P", "parties": ["A", "B"]}).encode(),
+                    json.dumps(
+                        {
+                            "slug": f"p-{count}",
+                            "name": "P",
+                            "parties": ["A", "B"],
+                            "occurred_on": "2024",
+                        }
+                    ).encode(),
                     timeout=3,
                     **{"Content-Type": "application/json"},
                 )
@@ -255,7 +262,9 @@ def test_the_live_stream_passes_through_unbuffered(stack: Stack, proxy: Proxy) -
         proxy.port,
         "POST",
         "/v1/partnerships",
-        json.dumps({"slug": "first", "name": "F", "parties": ["A", "B"]}).encode(),
+        json.dumps(
+            {"slug": "first", "name": "F", "parties": ["A", "B"], "occurred_on": "2024"}
+        ).encode(),
         **{"Content-Type": "application/json"},
     )
     assert status == 201
@@ -277,7 +286,9 @@ def test_the_live_stream_passes_through_unbuffered(stack: Stack, proxy: Proxy) -
         proxy.port,
         "POST",
         "/v1/partnerships",
-        json.dumps({"slug": "second", "name": "S", "parties": ["A", "B"]}).encode(),
+        json.dumps(
+            {"slug": "second", "name": "S", "parties": ["A", "B"], "occurred_on": "2024"}
+        ).encode(),
         **{"Content-Type": "application/json"},
     )
     assert status == 201

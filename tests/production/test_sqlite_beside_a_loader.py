@@ -49,7 +49,10 @@ def test_a_large_load_beside_the_api_on_one_sqlite_file(tmp_path: Path) -> None:
     with running_stack(url, tmp_path, projector=False, PACTLOG_PROJECT_INLINE="true") as stack:
         server = stack.server
         created = call(
-            server, "POST", "/v1/partnerships", {"slug": "live", "name": "L", "parties": ["A", "B"]}
+            server,
+            "POST",
+            "/v1/partnerships",
+            {"slug": "live", "name": "L", "parties": ["A", "B"], "occurred_on": "2024"},
         )
         assert created.status == 201
         answers: list[tuple[int, float]] = []

@@ -19,8 +19,9 @@ from events.catalog import AMENDING_TYPES
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.rules import apply_correction
+from service.projections.out_of_order import fold_in
 from service.projections.policy import TrustPolicy
-from service.projections.state import State, apply_event, summarize
+from service.projections.state import State, empty_state, summarize
 from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
 from service.view.tables import Current, PostgresTables, SQLiteTables, ViewTables, dumps
 
@@ -96,6 +97,7 @@ class TimelineView(ViewTables):
         )
         if affected is not None:
             if event.type not in AMENDING_TYPES and affected > current.last_key:
+                # In date order: the day before this one is over, sum it up.
                 if current.last_key and day_of(affected) > day_of(current.last_key):
                     self._day(
                         writes,
@@ -104,33 +106,45 @@ class TimelineView(ViewTables):
                         current.version,
                         current.state,
                     )
-                apply_event(current.state, event, self.policy)
+                fold_in(current.state, current.writers, event, affected, self.policy)
                 current.last_key = affected
-                current.since_checkpoint += 1
             else:
                 self._flush(cursor, writes)
-                # Checkpoints at or after what changed no longer hold for readers who know it.
-                self.execute(
-                    cursor,
-                    "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
-                    "AND valid_key >= %s AND stale_from IS NULL",
-                    (event.version, event.partnership, affected),
-                )
-                self.execute(
-                    cursor,
-                    "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
-                    "AND day >= %s AND stale_from IS NULL",
-                    (event.version, event.partnership, day_of(affected)),
-                )
-                self._refold(cursor, writes, current, event.version, affected)
+                self._stale_from(cursor, current, event.version, affected)
+                if event.type in AMENDING_TYPES:
+                    self._refold(cursor, current, event.version)
+                else:
+                    fold_in(current.state, current.writers, event, affected, self.policy)
+            current.since_checkpoint += 1
         current.version = event.version
         current.position = event.position
         current.recorded_at = recorded_at
-        if current.since_checkpoint >= self.checkpoint_interval:
+        if current.since_checkpoint >= self.checkpoint_interval and current.last_key:
             self._checkpoint(
                 cursor, current.partnership, current.last_key, event.version, current.state
             )
             current.since_checkpoint = 0
+
+    def _stale_from(self, cursor: Any, current: Current, version: int, affected: str) -> None:
+        """What changed at `affected` makes the checkpoints from there and the summaries from
+        its day on stale for readers at `version` and later: each row turns stale once, and
+        the partial indexes skip those already stale. The days from `affected`'s to the last
+        one summed up are a gap in the summaries, until the days go by again."""
+        self.execute(
+            cursor,
+            "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
+            "AND valid_key >= %s AND stale_from IS NULL",
+            (version, current.partnership, affected),
+        )
+        self.execute(
+            cursor,
+            "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
+            "AND day >= %s AND stale_from IS NULL",
+            (version, current.partnership, day_of(affected)),
+        )
+        first = day_of(affected)
+        current.gap_from = min(current.gap_from, first) if current.gap_from else first
+        current.gap_to = max(current.gap_to, day_of(current.last_key), first)
 
     @staticmethod
     def _row(
@@ -178,25 +192,18 @@ class TimelineView(ViewTables):
         self._flush(cursor, writes)
         return str(min(old_key, new_key))
 
-    def _refold(
-        self, cursor: Any, writes: _Writes, current: Current, version: int, affected: str
-    ) -> None:
-        """Fold again from the last checkpoint before `affected`, checkpointing on the way and
-        summing up again each day from `affected`'s."""
-        base_key, state = self.checkpoint_before(cursor, current.partnership, version, affected)
-        last_key, count = base_key, 0
-        for key, body in self.rows_between(
-            cursor, current.partnership, version, base_key, END_OF_TIME
-        ):
-            if day_of(last_key) >= day_of(affected) and day_of(key) > day_of(last_key):
-                self._day(writes, current.partnership, last_key, version, state)
-            apply_event(state, RecordedEvent.from_dict(body), self.policy)
-            last_key, count = key, count + 1
-            if count % self.checkpoint_interval == 0:
-                self._checkpoint(cursor, current.partnership, key, version, state)
-        current.state = state
-        current.last_key = last_key
-        current.since_checkpoint = count % self.checkpoint_interval
+    def _refold(self, cursor: Any, current: Current, version: int) -> None:
+        """Fold every row visible at `version` again (after an amendment: the values it
+        removed may have been set by earlier events). Day summaries stay stale from the
+        amended day on: a series folds there."""
+        state: State = empty_state()
+        writers: dict[str, str] = {}
+        last_key = ""
+        for key, body in self.rows_between(cursor, current.partnership, version, "", END_OF_TIME):
+            fold_in(state, writers, RecordedEvent.from_dict(body), key, self.policy)
+            last_key = key
+        current.state, current.writers, current.last_key = state, writers, last_key
+        current.gap_to = END_OF_TIME
 
     def _day(self, writes: _Writes, partnership: str, key: str, version: int, state: State) -> None:
         """Buffer the summary of `state`, folded through the day of `key`."""
@@ -216,11 +223,12 @@ class TimelineView(ViewTables):
     def _save_current(self, cursor: Any, current: Current) -> None:
         self.execute(
             cursor,
-            "INSERT INTO {current} VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "INSERT INTO {current} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (partnership) DO UPDATE SET version = excluded.version, "
             "position = excluded.position, recorded_at = excluded.recorded_at, "
             "last_key = excluded.last_key, since_checkpoint = excluded.since_checkpoint, "
-            "state = excluded.state",
+            "state = excluded.state, writers = excluded.writers, "
+            "gap_from = excluded.gap_from, gap_to = excluded.gap_to",
             (
                 current.partnership,
                 current.version,
@@ -229,6 +237,9 @@ class TimelineView(ViewTables):
                 current.last_key,
                 current.since_checkpoint,
                 dumps(current.state),
+                dumps(current.writers),
+                current.gap_from,
+                current.gap_to,
             ),
         )
 

@@ -1,0 +1,119 @@
+"""Folding an event into a state out of valid-time order, without folding the later ones again.
+
+`apply_event` folds in valid-time order. Every part of the state is one of two kinds:
+- a sum (`ADDITIVE`): counts and amounts, added whatever the order;
+- a value the latest event (in valid time) sets and later ones overwrite: a name, a date, an
+  entity's fields, a flag that only ever turns on.
+
+So an event with valid key `k` folded into the state of every other event gives the state of
+all of them in order, once the values it set are put back wherever an event with a later key
+set them too. `fold_in` does that, keeping `writers`: for each value's path, the key of the
+event that set it last in valid time. Its cost is the event's own size, not the history's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.envelope import RecordedEvent
+from service.projections.policy import TrustPolicy
+from service.projections.state import State, apply_event, empty_state
+
+Path = tuple[str, ...]
+# Key of the event that set each value last: "\x1f".join(path) -> valid key (JSON-ready).
+Writers = dict[str, str]
+
+ANY = "*"
+# Sums: folded in any order to the same total.
+ADDITIVE: tuple[Path, ...] = (
+    ("events",),
+    ("trust", "weighted"),
+    ("trust", "events"),
+    ("investments", ANY, "committed"),
+    ("investments", ANY, "paid"),
+    ("investments", ANY, "events"),
+    ("commitments", ANY, "amount"),
+    ("commitments", ANY, "events"),
+    (ANY, ANY, "escalations"),
+)
+# Values a new entry starts with: an event leaving them so has not set them.
+UNSET: tuple[tuple[Path, Any], ...] = (
+    ((ANY, ANY, "opened"), False),
+    ((ANY, ANY, "closed"), False),
+)
+_SEPARATOR = "\x1f"
+_MISSING = object()
+
+
+def _matches(path: Path, pattern: Path) -> bool:
+    if len(path) != len(pattern):
+        return False
+    return all(p in (ANY, part) for part, p in zip(path, pattern, strict=True))
+
+
+def _is_additive(path: Path) -> bool:
+    return any(_matches(path, pattern) for pattern in ADDITIVE)
+
+
+def _is_unset(path: Path, value: Any) -> bool:
+    return any(_matches(path, pattern) and value == start for pattern, start in UNSET)
+
+
+def _collect(
+    folded: dict[str, Any], start: dict[str, Any], path: Path, out: dict[Path, Any]
+) -> None:
+    for name, value in folded.items():
+        here = (*path, name)
+        if isinstance(value, dict):
+            below = start.get(name)
+            _collect(value, below if isinstance(below, dict) else {}, here, out)
+        elif name in start and start[name] == value:
+            continue  # untouched
+        elif _is_additive(here) or _is_unset(here, value):
+            continue
+        else:
+            out[here] = value
+
+
+def written(event: RecordedEvent, policy: TrustPolicy) -> dict[Path, Any]:
+    """The values (not sums) `event` sets, by path: what it sets folded into nothing."""
+    alone = empty_state()
+    apply_event(alone, event, policy)
+    out: dict[Path, Any] = {}
+    _collect(alone, empty_state(), (), out)
+    return out
+
+
+def _get(state: State, path: Path) -> Any:
+    node: Any = state
+    for name in path:
+        if not isinstance(node, dict) or name not in node:
+            return _MISSING
+        node = node[name]
+    return node
+
+
+def _put(state: State, path: Path, value: Any) -> None:
+    node: Any = state
+    for name in path[:-1]:
+        node = node[name]
+    if value is _MISSING:
+        node.pop(path[-1], None)
+    else:
+        node[path[-1]] = value
+
+
+def fold_in(
+    state: State, writers: Writers, event: RecordedEvent, key: str, policy: TrustPolicy
+) -> None:
+    """Fold `event` (valid key `key`) into `state`, the fold of other events in any order of
+    arrival, as if folded in valid-time order among them; keep `writers` up to date."""
+    values = written(event, policy)
+    before = {path: _get(state, path) for path in values}
+    apply_event(state, event, policy)
+    for path in values:
+        name = _SEPARATOR.join(path)
+        if writers.get(name, "") > key:
+            _put(state, path, before[path])  # a later event set it: its value stands
+        else:
+            writers[name] = key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
 import statistics
 import threading
 import time
@@ -203,3 +204,27 @@ def read_latencies(service: PactlogService, slug: str, repeats: int) -> dict[str
         "series": median_latency(lambda: service.series(slug, points), max(3, repeats // 4)),
         "points": float(len(points)),
     }
+
+
+def projection_rate(service: PactlogService, slug: str, events: int, shuffled: bool) -> float:
+    """Events per second the projector folds of one partnership's `events` investments,
+    appended (then projected) in date order or in a random date order."""
+    drafts = history_drafts(events)
+    if shuffled:
+        random.Random(events).shuffle(drafts)
+    service.create_partnership(slug, parse_event(formed_payload(slug)))
+    service.catch_up()
+    for start in range(0, events, 1000):
+        service.append(slug, drafts[start : start + 1000])
+    return events / timed(service.catch_up)
+
+
+def rows_per_event(service: PactlogService) -> float:
+    """The most rows any table of the view holds, per event projected."""
+    view = service.view
+    events = service.last_position()
+    counts = [
+        int(view.read(f"SELECT COUNT(*) FROM {{{name}}}")[0][0])
+        for name in ("rows", "changes", "checkpoints", "days", "current")
+    ]
+    return max(counts) / max(events, 1)

@@ -13,6 +13,7 @@ event that set it last in valid time. Its cost is the event's own size, not the 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from events.envelope import RecordedEvent
@@ -41,7 +42,8 @@ UNSET: tuple[tuple[Path, Any], ...] = (
     ((ANY, ANY, "opened"), False),
     ((ANY, ANY, "closed"), False),
 )
-_SEPARATOR = "\x1f"
+SEPARATOR = "\x1f"
+_EMPTY = empty_state()  # compared with, never changed
 _MISSING = object()
 
 
@@ -51,24 +53,34 @@ def _matches(path: Path, pattern: Path) -> bool:
     return all(p in (ANY, part) for part, p in zip(path, pattern, strict=True))
 
 
+@functools.cache
+def _kind(depth: int, first: str, last: str) -> tuple[bool, tuple[Any, ...]]:
+    """Whether paths of this shape are sums, and the values that leave them unset (the
+    patterns' wildcards are never at the ends but for a section's name)."""
+    path = (first, *([ANY] * (depth - 2)), last)[:depth] if depth > 1 else (first,)
+    additive = any(_matches(path, pattern) for pattern in ADDITIVE)
+    unset = tuple(start for pattern, start in UNSET if _matches(path, pattern))
+    return additive, unset
+
+
 def _is_additive(path: Path) -> bool:
-    return any(_matches(path, pattern) for pattern in ADDITIVE)
+    return _kind(len(path), path[0], path[-1])[0]
 
 
 def _is_unset(path: Path, value: Any) -> bool:
-    return any(_matches(path, pattern) and value == start for pattern, start in UNSET)
+    return any(value == start for start in _kind(len(path), path[0], path[-1])[1])
 
 
 def _collect(
     folded: dict[str, Any], start: dict[str, Any], path: Path, out: dict[Path, Any]
 ) -> None:
     for name, value in folded.items():
+        if name in start and start[name] == value:
+            continue  # untouched
         here = (*path, name)
         if isinstance(value, dict):
             below = start.get(name)
             _collect(value, below if isinstance(below, dict) else {}, here, out)
-        elif name in start and start[name] == value:
-            continue  # untouched
         elif _is_additive(here) or _is_unset(here, value):
             continue
         else:
@@ -80,7 +92,7 @@ def written(event: RecordedEvent, policy: TrustPolicy) -> dict[Path, Any]:
     alone = empty_state()
     apply_event(alone, event, policy)
     out: dict[Path, Any] = {}
-    _collect(alone, empty_state(), (), out)
+    _collect(alone, _EMPTY, (), out)
     return out
 
 
@@ -112,7 +124,7 @@ def fold_in(
     before = {path: _get(state, path) for path in values}
     apply_event(state, event, policy)
     for path in values:
-        name = _SEPARATOR.join(path)
+        name = SEPARATOR.join(path)
         if writers.get(name, "") > key:
             _put(state, path, before[path])  # a later event set it: its value stands
         else:

@@ -19,9 +19,9 @@ from events.catalog import AMENDING_TYPES
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.rules import apply_correction
-from service.projections.out_of_order import fold_in
+from service.projections.out_of_order import SEPARATOR, Writers, fold_in, written
 from service.projections.policy import TrustPolicy
-from service.projections.state import State, empty_state, summarize
+from service.projections.state import State, apply_event, empty_state, summarize
 from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
 from service.view.tables import Current, PostgresTables, SQLiteTables, ViewTables, dumps
 
@@ -106,7 +106,10 @@ class TimelineView(ViewTables):
                         current.version,
                         current.state,
                     )
-                fold_in(current.state, current.writers, event, affected, self.policy)
+                if current.writers is None:
+                    apply_event(current.state, event, self.policy)
+                else:
+                    fold_in(current.state, current.writers, event, affected, self.policy)
                 current.last_key = affected
             else:
                 self._flush(cursor, writes)
@@ -114,6 +117,8 @@ class TimelineView(ViewTables):
                 if event.type in AMENDING_TYPES:
                     self._refold(cursor, current, event.version)
                 else:
+                    if current.writers is None:
+                        current.writers = self._writers(cursor, current)
                     fold_in(current.state, current.writers, event, affected, self.policy)
             current.since_checkpoint += 1
         current.version = event.version
@@ -197,13 +202,30 @@ class TimelineView(ViewTables):
         removed may have been set by earlier events). Day summaries stay stale from the
         amended day on: a series folds there."""
         state: State = empty_state()
-        writers: dict[str, str] = {}
+        writers = current.writers
+        if writers is not None:
+            writers.clear()
         last_key = ""
         for key, body in self.rows_between(cursor, current.partnership, version, "", END_OF_TIME):
-            fold_in(state, writers, RecordedEvent.from_dict(body), key, self.policy)
+            event = RecordedEvent.from_dict(body)
+            if writers is None:
+                apply_event(state, event, self.policy)
+            else:
+                fold_in(state, writers, event, key, self.policy)
             last_key = key
-        current.state, current.writers, current.last_key = state, writers, last_key
+        current.state, current.last_key = state, last_key
         current.gap_to = END_OF_TIME
+
+    def _writers(self, cursor: Any, current: Current) -> Writers:
+        """Which event (by valid key) set each value of the current state: found once, when
+        the first event out of date order arrives, then kept (`fold_in`)."""
+        writers: Writers = {}
+        for key, body in self.rows_between(
+            cursor, current.partnership, current.version, "", END_OF_TIME
+        ):
+            for path in written(RecordedEvent.from_dict(body), self.policy):
+                writers[SEPARATOR.join(path)] = key
+        return writers
 
     def _day(self, writes: _Writes, partnership: str, key: str, version: int, state: State) -> None:
         """Buffer the summary of `state`, folded through the day of `key`."""

@@ -63,35 +63,26 @@ def _kind(depth: int, first: str, last: str) -> tuple[bool, tuple[Any, ...]]:
     return additive, unset
 
 
-def _is_additive(path: Path) -> bool:
-    return _kind(len(path), path[0], path[-1])[0]
-
-
-def _is_unset(path: Path, value: Any) -> bool:
-    return any(value == start for start in _kind(len(path), path[0], path[-1])[1])
-
-
-def _collect(
-    folded: dict[str, Any], start: dict[str, Any], path: Path, out: dict[Path, Any]
-) -> None:
+def _collect(folded: dict[str, Any], start: dict[str, Any], path: Path, out: list[Path]) -> None:
+    depth = len(path) + 1
     for name, value in folded.items():
         if name in start and start[name] == value:
             continue  # untouched
-        here = (*path, name)
-        if isinstance(value, dict):
+        if type(value) is dict:
             below = start.get(name)
-            _collect(value, below if isinstance(below, dict) else {}, here, out)
-        elif _is_additive(here) or _is_unset(here, value):
+            _collect(value, below if type(below) is dict else {}, (*path, name), out)
             continue
-        else:
-            out[here] = value
+        additive, unset = _kind(depth, path[0] if path else name, name)
+        if additive or any(type(value) is type(u) and value == u for u in unset):
+            continue
+        out.append((*path, name))
 
 
-def written(event: RecordedEvent, policy: TrustPolicy) -> dict[Path, Any]:
-    """The values (not sums) `event` sets, by path: what it sets folded into nothing."""
+def written(event: RecordedEvent, policy: TrustPolicy) -> list[Path]:
+    """The paths of the values (not sums) `event` sets: what it sets folded into nothing."""
     alone = empty_state()
     apply_event(alone, event, policy)
-    out: dict[Path, Any] = {}
+    out: list[Path] = []
     _collect(alone, _EMPTY, (), out)
     return out
 

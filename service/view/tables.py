@@ -94,7 +94,7 @@ class Current:
     last_key: str = ""
     since_checkpoint: int = 0
     state: State = field(default_factory=empty_state)
-    writers: dict[str, str] | None = None  # kept from the first event out of date order on
+    writers: dict[str, str] | None = field(default_factory=dict)  # None: not kept (yet)
     gap_from: str = ""  # days from here ...
     gap_to: str = ""  # ... to before here may have no fresh summary ("" for none)
 

@@ -30,11 +30,21 @@ CHECKPOINT_INTERVAL = 256
 
 @dataclass
 class _Writes:
-    """Inserts buffered within one transaction, sent in bulk."""
+    """Writes buffered within one transaction, sent in bulk at the end (`rows` and `changes`
+    also before anything reads them back). Summaries and checkpoints written in this
+    transaction are lists, so that an out-of-order event can mark them stale before they are
+    sent; those already stored are marked by `marks`."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     changes: list[tuple[Any, ...]] = field(default_factory=list)
-    days: list[tuple[Any, ...]] = field(default_factory=list)
+    # By partnership: [partnership, day, version, stale_from, summary] and
+    # [partnership, valid_key, version, state, stale_from], as the tables hold them.
+    days: dict[str, list[list[Any]]] = field(default_factory=dict)
+    checkpoints: dict[str, list[list[Any]]] = field(default_factory=dict)
+    # (version, partnership, key): from `key` on, stored rows are stale from `version`; one
+    # for each new earliest key (what a later, later-dated mark would find is already stale).
+    marks: list[tuple[int, str, str]] = field(default_factory=list)
+    earliest: dict[str, str] = field(default_factory=dict)
 
 
 class TimelineView(ViewTables):
@@ -55,6 +65,7 @@ class TimelineView(ViewTables):
                 self._apply(cursor, writes, current, event)
                 touched[event.partnership] = current
             self._flush(cursor, writes)
+            self._flush_stale(cursor, writes)
             for current in touched.values():
                 self._save_current(cursor, current)
             self.track(cursor, tracking)
@@ -78,11 +89,35 @@ class TimelineView(ViewTables):
         self.execute_many(
             cursor, "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)", writes.changes
         )
+
+    def _flush_stale(self, cursor: Any, writes: _Writes) -> None:
+        """Mark what this transaction made stale among the stored checkpoints and summaries,
+        then store the new ones (marked already)."""
         self.execute_many(
             cursor,
-            "INSERT INTO {days} VALUES (%s, %s, %s, NULL, %s) ON CONFLICT DO NOTHING",
-            writes.days,
+            "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
+            "AND valid_key >= %s AND stale_from IS NULL",
+            [(version, partnership, key) for version, partnership, key in writes.marks],
         )
+        self.execute_many(
+            cursor,
+            "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
+            "AND day >= %s AND stale_from IS NULL",
+            [(version, partnership, day_of(key)) for version, partnership, key in writes.marks],
+        )
+        writes.marks.clear()
+        self.execute_many(
+            cursor,
+            "INSERT INTO {days} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [tuple(day) for days in writes.days.values() for day in days],
+        )
+        writes.days.clear()
+        self.execute_many(
+            cursor,
+            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [tuple(one) for ones in writes.checkpoints.values() for one in ones],
+        )
+        writes.checkpoints.clear()
 
     def _apply(self, cursor: Any, writes: _Writes, current: Current, event: RecordedEvent) -> None:
         recorded_at = max(stamp(event.recorded_at), current.recorded_at)
@@ -112,12 +147,12 @@ class TimelineView(ViewTables):
                     fold_in(current.state, current.writers, event, affected, self.policy)
                 current.last_key = affected
             else:
-                self._flush(cursor, writes)
-                self._stale_from(cursor, current, event.version, affected)
+                self._stale_from(writes, current, event.version, affected)
                 if event.type in AMENDING_TYPES:
                     self._refold(cursor, current, event.version)
                 else:
                     if current.writers is None:
+                        self._flush(cursor, writes)
                         current.writers = self._writers(cursor, current)
                     fold_in(current.state, current.writers, event, affected, self.policy)
             current.since_checkpoint += 1
@@ -125,29 +160,27 @@ class TimelineView(ViewTables):
         current.position = event.position
         current.recorded_at = recorded_at
         if current.since_checkpoint >= self.checkpoint_interval and current.last_key:
-            self._checkpoint(
-                cursor, current.partnership, current.last_key, event.version, current.state
+            writes.checkpoints.setdefault(current.partnership, []).append(
+                [current.partnership, current.last_key, event.version, dumps(current.state), None]
             )
             current.since_checkpoint = 0
 
-    def _stale_from(self, cursor: Any, current: Current, version: int, affected: str) -> None:
+    @staticmethod
+    def _stale_from(writes: _Writes, current: Current, version: int, affected: str) -> None:
         """What changed at `affected` makes the checkpoints from there and the summaries from
-        its day on stale for readers at `version` and later: each row turns stale once, and
-        the partial indexes skip those already stale. The days from `affected`'s to the last
-        one summed up are a gap in the summaries, until the days go by again."""
-        self.execute(
-            cursor,
-            "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
-            "AND valid_key >= %s AND stale_from IS NULL",
-            (version, current.partnership, affected),
-        )
-        self.execute(
-            cursor,
-            "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
-            "AND day >= %s AND stale_from IS NULL",
-            (version, current.partnership, day_of(affected)),
-        )
-        first = day_of(affected)
+        its day on stale for readers at `version` and later: each row turns stale once (the
+        partial indexes skip those already stale). The days from `affected`'s to the last one
+        summed up are a gap in the summaries, until the days go by again."""
+        partnership, first = current.partnership, day_of(affected)
+        for checkpoint in writes.checkpoints.get(partnership, ()):
+            if checkpoint[4] is None and checkpoint[1] >= affected:
+                checkpoint[4] = version
+        for day in writes.days.get(partnership, ()):
+            if day[3] is None and day[1] >= first:
+                day[3] = version
+        if affected < writes.earliest.get(partnership, END_OF_TIME):
+            writes.earliest[partnership] = affected
+            writes.marks.append((version, partnership, affected))
         current.gap_from = min(current.gap_from, first) if current.gap_from else first
         current.gap_to = max(current.gap_to, day_of(current.last_key), first)
 
@@ -229,17 +262,8 @@ class TimelineView(ViewTables):
 
     def _day(self, writes: _Writes, partnership: str, key: str, version: int, state: State) -> None:
         """Buffer the summary of `state`, folded through the day of `key`."""
-        writes.days.append(
-            (partnership, day_of(key), version, dumps(summarize(state, self.policy)))
-        )
-
-    def _checkpoint(
-        self, cursor: Any, partnership: str, key: str, version: int, state: State
-    ) -> None:
-        self.execute(
-            cursor,
-            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, NULL) ON CONFLICT DO NOTHING",
-            (partnership, key, version, dumps(state)),
+        writes.days.setdefault(partnership, []).append(
+            [partnership, day_of(key), version, None, dumps(summarize(state, self.policy))]
         )
 
     def _save_current(self, cursor: Any, current: Current) -> None:

@@ -228,3 +228,21 @@ def rows_per_event(service: PactlogService) -> float:
         for name in ("rows", "changes", "checkpoints", "days", "current")
     ]
     return max(counts) / max(events, 1)
+
+
+def backdated_cost(service: PactlogService, slug: str, count: int) -> tuple[float, float]:
+    """The projector's median time for one event dated after the history and for one dated
+    at random within it (each appended, then projected alone)."""
+    rng = random.Random(count)
+    today = parse_event(investment_payload(last_day()))
+
+    def projected(draft: Any) -> float:
+        service.append(slug, [draft])
+        return timed(service.catch_up)
+
+    after = [projected(today) for _ in range(count)]
+    within = [
+        projected(parse_event(investment_payload(date(2000, 1, 2) + timedelta(days=day))))
+        for day in (rng.randrange(8990) for _ in range(count))
+    ]
+    return statistics.median(within), statistics.median(after)

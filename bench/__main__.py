@@ -34,9 +34,10 @@ from service.pactlog import PactlogService
 @dataclass(frozen=True)
 class Sizes:
     single_clients: int = 8
-    single_per_client: int = 60
+    single_seconds: float = 5
     batch_size: int = 1000
     batches: int = 3
+    batch_seconds: float = 5
     library_single: int = 500
     small_history: int = 1_000
     big_history: int = 100_000
@@ -50,9 +51,10 @@ class Sizes:
 
 QUICK = Sizes(
     single_clients=4,
-    single_per_client=5,
+    single_seconds=1,
     batch_size=50,
     batches=2,
+    batch_seconds=1,
     library_single=20,
     small_history=50,
     big_history=200,
@@ -192,17 +194,19 @@ def bench_store(
         with fresh() as url, gunicorn(url, workers=workers) as api, projector(url):
             single.append(
                 measure.http_single_rate(
-                    api.base, sizes.single_clients, sizes.single_per_client, f"single-{run}"
-                )
+                    api.base, sizes.single_clients, sizes.single_seconds, f"single-{run}"
+                ).rate
             )
             batch.append(
-                measure.http_batch_rate(api.base, sizes.batches, sizes.batch_size, f"batch-{run}")
+                measure.http_batch_rate(
+                    api.base, sizes.batch_size, sizes.batch_seconds, f"batch-{run}"
+                )
             )
     single_target = "≥ 1.0" if store == "postgres" else "≥ 0.5"
     rows.append(
         Row(
             store,
-            f"single appends, {sizes.single_clients} HTTP clients (events/s)",
+            f"single appends, {sizes.single_clients} HTTP connections, wrk (events/s)",
             single,
             library["single"],
             "events/s",
@@ -213,7 +217,7 @@ def bench_store(
     rows.append(
         Row(
             store,
-            f"{sizes.batch_size}-event batches over HTTP (events/s)",
+            f"{sizes.batch_size}-event batches over HTTP, wrk (events/s)",
             batch,
             library["batch"],
             "events/s",

@@ -6,7 +6,6 @@ import http.client
 import json
 import random
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -16,6 +15,8 @@ from urllib.parse import urlparse
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench import load
+from bench.load import Load
 from bench.processes import TOKEN
 from bench.workload import formed_payload, history_drafts, investment_payload, last_day
 from events.envelope import parse_event
@@ -135,44 +136,43 @@ def _partnership_fields(slug: str) -> dict[str, Any]:
     }
 
 
-def http_single_rate(base: str, clients: int, per_client: int, prefix: str) -> float:
-    """Single-event appends from `clients` concurrent clients, each to its own partnership."""
-    slugs = [f"{prefix}-{n}" for n in range(clients)]
-    create_partnerships(base, slugs)
-    body = investment_payload(date(2020, 1, 1))
-    errors: list[BaseException] = []
-
-    def client_loop(slug: str) -> None:
-        client = Client(base)
-        try:
-            for _ in range(per_client):
-                client.post(f"/v1/partnerships/{slug}/events", body)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=client_loop, args=(slug,)) for slug in slugs]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return clients * per_client / elapsed
-
-
-def http_batch_rate(base: str, batches: int, batch_size: int, slug: str) -> float:
-    create_partnerships(base, [slug])
-    body = {"events": [investment_payload(date(2020, 1, 1)) for _ in range(batch_size)]}
-    client = Client(base)
-    elapsed = timed(
-        lambda: [client.post(f"/v1/partnerships/{slug}/events", body) for _ in range(batches)]
+def http_single_rate(base: str, connections: int, seconds: float, prefix: str) -> Load:
+    """Single-event appends from `connections` keep-alive connections (wrk, 2 threads), each
+    thread's requests spread over its own partnerships (one per connection)."""
+    threads = min(2, connections)
+    per_thread = max(1, connections // threads)
+    create_partnerships(
+        base, [f"{prefix}-{t}-{n}" for t in range(threads) for n in range(per_thread)]
     )
-    client.close()
-    return batches * batch_size / elapsed
+    return _checked(
+        load.appends(
+            base,
+            investment_payload(date(2020, 1, 1)),
+            prefix=prefix,
+            connections=connections,
+            threads=threads,
+            per_thread=per_thread,
+            seconds=seconds,
+        )
+    )
+
+
+def http_batch_rate(base: str, batch_size: int, seconds: float, prefix: str) -> float:
+    """Events per second in batches of `batch_size`, one connection sending them in turn."""
+    create_partnerships(base, [f"{prefix}-0-0"])
+    body = {"events": [investment_payload(date(2020, 1, 1)) for _ in range(batch_size)]}
+    done = _checked(
+        load.appends(
+            base, body, prefix=prefix, connections=1, threads=1, per_thread=1, seconds=seconds
+        )
+    )
+    return done.rate * batch_size
+
+
+def _checked(done: Load) -> Load:
+    if done.errors or not done.requests:
+        raise RuntimeError(f"{done.errors} of {done.requests} requests failed")
+    return done
 
 
 # --- history length -------------------------------------------------------------------------

@@ -225,7 +225,7 @@ def rows_per_event(service: PactlogService) -> float:
     events = service.last_position()
     counts = [
         int(view.read(f"SELECT COUNT(*) FROM {{{name}}}")[0][0])
-        for name in ("rows", "changes", "checkpoints", "days", "current")
+        for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals")
     ]
     return max(counts) / max(events, 1)
 

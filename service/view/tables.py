@@ -8,8 +8,11 @@ Tables (all keyed by partnership):
   it affected (what makes later checkpoints stale for readers who know it).
 - checkpoints: folded states of every row up to a valid key, as known at a stream version.
 - current: the state folded from every row, kept incrementally whatever the order events
-  arrive in (`service.projections.out_of_order`: `writers` says which event set each value), and
-  the days whose summaries an out-of-order event made stale (`gap_from` to `gap_to`).
+  arrive in;
+- arrivals: beside `current`, which event set each of its values (`writers`, see
+  `service.projections.out_of_order`), and the days whose summaries out-of-order events made
+  stale (`gap_from` to `gap_to`). A view written before it has none: the writers are then
+  found once, when the first event out of date order arrives.
 - days: a small summary of the state at the end of each day that has events (the last such
   day excepted: the current state covers it), so that a series needs no fold. Summaries are
   written as the days go by, never again: an event for an earlier day makes those from its
@@ -66,7 +69,10 @@ TABLES = {
     "current": (
         "(partnership TEXT PRIMARY KEY, version BIGINT NOT NULL, position BIGINT NOT NULL, "
         "recorded_at TEXT NOT NULL, last_key TEXT NOT NULL, since_checkpoint BIGINT NOT NULL, "
-        "state TEXT NOT NULL, writers TEXT NOT NULL, gap_from TEXT NOT NULL, "
+        "state TEXT NOT NULL)"
+    ),
+    "arrivals": (
+        "(partnership TEXT PRIMARY KEY, writers TEXT NOT NULL, gap_from TEXT NOT NULL, "
         "gap_to TEXT NOT NULL)"
     ),
 }
@@ -94,7 +100,7 @@ class Current:
     last_key: str = ""
     since_checkpoint: int = 0
     state: State = field(default_factory=empty_state)
-    writers: dict[str, str] | None = field(default_factory=dict)  # None: not kept (yet)
+    writers: dict[str, Any] | None = field(default_factory=dict)  # None: not kept (yet)
     gap_from: str = ""  # days from here ...
     gap_to: str = ""  # ... to before here may have no fresh summary ("" for none)
 
@@ -150,8 +156,9 @@ class ViewTables(TrackingRecorder, ABC):
     def load_current(self, cursor: Any, partnership: str) -> Current:
         found = self.select(
             cursor,
-            "SELECT version, position, recorded_at, last_key, since_checkpoint, state, "
-            "writers, gap_from, gap_to FROM {current} WHERE partnership = %s",
+            "SELECT c.version, c.position, c.recorded_at, c.last_key, c.since_checkpoint, "
+            "c.state, a.writers, a.gap_from, a.gap_to FROM {current} c "
+            "LEFT JOIN {arrivals} a ON a.partnership = c.partnership WHERE c.partnership = %s",
             (partnership,),
         )
         if not found:
@@ -165,9 +172,9 @@ class ViewTables(TrackingRecorder, ABC):
             last_key,
             since,
             orjson.loads(state),
-            orjson.loads(writers),
-            gap_from,
-            gap_to,
+            None if writers is None else orjson.loads(writers),
+            gap_from or "",
+            gap_to or "",
         )
 
     def checkpoint_before(

@@ -19,7 +19,7 @@ from events.catalog import AMENDING_TYPES
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.rules import apply_correction
-from service.projections.out_of_order import SEPARATOR, Writers, fold_in, written
+from service.projections.out_of_order import Writers, fold_in, record
 from service.projections.policy import TrustPolicy
 from service.projections.state import State, apply_event, empty_state, summarize
 from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
@@ -73,7 +73,7 @@ class TimelineView(ViewTables):
     def clear(self, application_name: str) -> None:
         """Forget everything projected (and where projecting stopped), in one transaction."""
         with self.transaction(commit=True) as cursor:
-            for name in ("rows", "changes", "checkpoints", "days", "current"):
+            for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals"):
                 self.execute(cursor, f"DELETE FROM {{{name}}}")
             self.execute(
                 cursor,
@@ -235,18 +235,12 @@ class TimelineView(ViewTables):
         removed may have been set by earlier events). Day summaries stay stale from the
         amended day on: a series folds there."""
         state: State = empty_state()
-        writers = current.writers
-        if writers is not None:
-            writers.clear()
+        writers: Writers = {}
         last_key = ""
         for key, body in self.rows_between(cursor, current.partnership, version, "", END_OF_TIME):
-            event = RecordedEvent.from_dict(body)
-            if writers is None:
-                apply_event(state, event, self.policy)
-            else:
-                fold_in(state, writers, event, key, self.policy)
+            fold_in(state, writers, RecordedEvent.from_dict(body), key, self.policy)
             last_key = key
-        current.state, current.last_key = state, last_key
+        current.state, current.writers, current.last_key = state, writers, last_key
         current.gap_to = END_OF_TIME
 
     def _writers(self, cursor: Any, current: Current) -> Writers:
@@ -256,8 +250,7 @@ class TimelineView(ViewTables):
         for key, body in self.rows_between(
             cursor, current.partnership, current.version, "", END_OF_TIME
         ):
-            for path in written(RecordedEvent.from_dict(body), self.policy):
-                writers[SEPARATOR.join(path)] = key
+            record(writers, RecordedEvent.from_dict(body), key, self.policy)
         return writers
 
     def _day(self, writes: _Writes, partnership: str, key: str, version: int, state: State) -> None:
@@ -269,12 +262,11 @@ class TimelineView(ViewTables):
     def _save_current(self, cursor: Any, current: Current) -> None:
         self.execute(
             cursor,
-            "INSERT INTO {current} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "INSERT INTO {current} VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (partnership) DO UPDATE SET version = excluded.version, "
             "position = excluded.position, recorded_at = excluded.recorded_at, "
             "last_key = excluded.last_key, since_checkpoint = excluded.since_checkpoint, "
-            "state = excluded.state, writers = excluded.writers, "
-            "gap_from = excluded.gap_from, gap_to = excluded.gap_to",
+            "state = excluded.state",
             (
                 current.partnership,
                 current.version,
@@ -283,11 +275,16 @@ class TimelineView(ViewTables):
                 current.last_key,
                 current.since_checkpoint,
                 dumps(current.state),
-                dumps(current.writers),
-                current.gap_from,
-                current.gap_to,
             ),
         )
+        if current.writers is not None:
+            self.execute(
+                cursor,
+                "INSERT INTO {arrivals} VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (partnership) DO UPDATE SET writers = excluded.writers, "
+                "gap_from = excluded.gap_from, gap_to = excluded.gap_to",
+                (current.partnership, dumps(current.writers), current.gap_from, current.gap_to),
+            )
 
 
 class SQLiteTimelineView(TimelineView, SQLiteTables):

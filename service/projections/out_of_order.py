@@ -59,27 +59,35 @@ _EMPTY = empty_state()  # compared with, never changed
 _MISSING = object()
 
 
-def _matches(path: Path, pattern: Path) -> bool:
-    if len(path) != len(pattern):
+def _matches(shape: Path, pattern: Path) -> bool:
+    if len(shape) != len(pattern):
         return False
-    return all(p in (ANY, part) for part, p in zip(path, pattern, strict=True))
+    return all(p in (ANY, part) for part, p in zip(shape, pattern, strict=True))
+
+
+_NAMES = frozenset(
+    part for pattern in (*ADDITIVE, *APPENDED, *(p for p, _ in UNSET)) for part in pattern
+) - {ANY}
 
 
 @functools.cache
-def _kind(depth: int, first: str, last: str) -> tuple[bool, bool, tuple[Any, ...]]:
-    """Whether paths of this shape are sums, appended lists, and the values that leave them
-    unset (the patterns' ends are names, but for a section's and a level's)."""
-    path = (first, *([ANY] * (depth - 2)), last)[:depth] if depth > 1 else (first,)
-    additive = any(_matches(path, pattern) for pattern in ADDITIVE)
-    appended = any(_matches(path, pattern) for pattern in APPENDED)
-    unset = tuple(start for pattern, start in UNSET if _matches(path, pattern))
+def _kind(shape: Path) -> tuple[bool, bool, tuple[Any, ...]]:
+    """Whether paths of this shape (`_shape`) are sums, appended lists, and the values that
+    leave them unset."""
+    additive = any(_matches(shape, pattern) for pattern in ADDITIVE)
+    appended = any(_matches(shape, pattern) for pattern in APPENDED)
+    unset = tuple(start for pattern, start in UNSET if _matches(shape, pattern))
     return additive, appended, unset
+
+
+def _shape(path: Path) -> Path:
+    """The path with every part the patterns do not name (ids, sections, levels) as `ANY`."""
+    return tuple(part if part in _NAMES else ANY for part in path)
 
 
 def _collect(
     folded: dict[str, Any], start: dict[str, Any], path: Path, out: list[tuple[Path, bool]]
 ) -> None:
-    depth = len(path) + 1
     for name, value in folded.items():
         if name in start and start[name] == value:
             continue  # untouched
@@ -87,7 +95,7 @@ def _collect(
             below = start.get(name)
             _collect(value, below if type(below) is dict else {}, (*path, name), out)
             continue
-        additive, appended, unset = _kind(depth, path[0] if path else name, name)
+        additive, appended, unset = _kind(_shape((*path, name)))
         if additive or any(type(value) is type(u) and value == u for u in unset):
             continue
         out.append(((*path, name), appended))

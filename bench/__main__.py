@@ -34,10 +34,10 @@ from service.pactlog import PactlogService
 @dataclass(frozen=True)
 class Sizes:
     single_clients: int = 8
-    single_seconds: float = 5
+    single_seconds: float = 4
     batch_size: int = 1000
     batches: int = 3
-    batch_seconds: float = 5
+    batch_seconds: float = 4
     library_single: int = 500
     small_history: int = 1_000
     big_history: int = 100_000

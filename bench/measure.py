@@ -187,8 +187,8 @@ def build_history(service: PactlogService, slug: str, events: int, chunk: int = 
 
 
 def append_rate(service: PactlogService, slug: str, count: int) -> float:
-    """Appends of news: dated after the history, as most appends are (a late event dated
-    early makes the projector fold again from its place, by design)."""
+    """Appends of news: dated after the history, as most appends are (one dated within it
+    costs the projector about the same: see `backdated_cost`)."""
     draft = parse_event(investment_payload(last_day()))
     return count / timed(lambda: [service.append(slug, [draft]) for _ in range(count)])
 

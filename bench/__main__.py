@@ -435,6 +435,9 @@ def render(rows: list[Row], sizes: Sizes, started: datetime, seconds: float) -> 
         "the projector's time for one event dated within the history over one dated after it;",
         "the same events projected in date order (the rate's baseline); rows per event is the",
         "largest of the view's tables over the events projected (baseline: one row).",
+        "",
+        "How the figures are made, the profiles of those not met and what was tried:",
+        "docs/performance.md.",
     ]
     return "\n".join(lines) + "\n"
 

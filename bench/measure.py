@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from bench import load
+from bench.load import Load
 from bench.processes import TOKEN
 from bench.workload import formed_payload, history_drafts, investment_payload, last_day
 from events.envelope import parse_event
@@ -134,44 +136,43 @@ def _partnership_fields(slug: str) -> dict[str, Any]:
     }
 
 
-def http_single_rate(base: str, clients: int, per_client: int, prefix: str) -> float:
-    """Single-event appends from `clients` concurrent clients, each to its own partnership."""
-    slugs = [f"{prefix}-{n}" for n in range(clients)]
-    create_partnerships(base, slugs)
-    body = investment_payload(date(2020, 1, 1))
-    errors: list[BaseException] = []
-
-    def client_loop(slug: str) -> None:
-        client = Client(base)
-        try:
-            for _ in range(per_client):
-                client.post(f"/v1/partnerships/{slug}/events", body)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=client_loop, args=(slug,)) for slug in slugs]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise errors[0]
-    return clients * per_client / elapsed
-
-
-def http_batch_rate(base: str, batches: int, batch_size: int, slug: str) -> float:
-    create_partnerships(base, [slug])
-    body = {"events": [investment_payload(date(2020, 1, 1)) for _ in range(batch_size)]}
-    client = Client(base)
-    elapsed = timed(
-        lambda: [client.post(f"/v1/partnerships/{slug}/events", body) for _ in range(batches)]
+def http_single_rate(base: str, connections: int, seconds: float, prefix: str) -> Load:
+    """Single-event appends from `connections` keep-alive connections (wrk, 2 threads), each
+    thread's requests spread over its own partnerships (one per connection)."""
+    threads = min(2, connections)
+    per_thread = max(1, connections // threads)
+    create_partnerships(
+        base, [f"{prefix}-{t}-{n}" for t in range(threads) for n in range(per_thread)]
     )
-    client.close()
-    return batches * batch_size / elapsed
+    return _checked(
+        load.appends(
+            base,
+            investment_payload(date(2020, 1, 1)),
+            prefix=prefix,
+            connections=connections,
+            threads=threads,
+            per_thread=per_thread,
+            seconds=seconds,
+        )
+    )
+
+
+def http_batch_rate(base: str, batch_size: int, seconds: float, prefix: str) -> float:
+    """Events per second in batches of `batch_size`, one connection sending them in turn."""
+    create_partnerships(base, [f"{prefix}-0-0"])
+    body = {"events": [investment_payload(date(2020, 1, 1)) for _ in range(batch_size)]}
+    done = _checked(
+        load.appends(
+            base, body, prefix=prefix, connections=1, threads=1, per_thread=1, seconds=seconds
+        )
+    )
+    return done.rate * batch_size
+
+
+def _checked(done: Load) -> Load:
+    if done.errors or not done.requests:
+        raise RuntimeError(f"{done.errors} of {done.requests} requests failed")
+    return done
 
 
 # --- history length -------------------------------------------------------------------------
@@ -186,8 +187,8 @@ def build_history(service: PactlogService, slug: str, events: int, chunk: int = 
 
 
 def append_rate(service: PactlogService, slug: str, count: int) -> float:
-    """Appends of news: dated after the history, as most appends are (a late event dated
-    early makes the projector fold again from its place, by design)."""
+    """Appends of news: dated after the history, as most appends are (one dated within it
+    costs the projector about the same: see `backdated_cost`)."""
     draft = parse_event(investment_payload(last_day()))
     return count / timed(lambda: [service.append(slug, [draft]) for _ in range(count)])
 
@@ -203,3 +204,45 @@ def read_latencies(service: PactlogService, slug: str, repeats: int) -> dict[str
         "series": median_latency(lambda: service.series(slug, points), max(3, repeats // 4)),
         "points": float(len(points)),
     }
+
+
+def projection_rate(service: PactlogService, slug: str, events: int, shuffled: bool) -> float:
+    """Events per second the projector folds of one partnership's `events` investments,
+    appended (then projected) in date order or in a random date order."""
+    drafts = history_drafts(events)
+    if shuffled:
+        random.Random(events).shuffle(drafts)
+    service.create_partnership(slug, parse_event(formed_payload(slug)))
+    service.catch_up()
+    for start in range(0, events, 1000):
+        service.append(slug, drafts[start : start + 1000])
+    return events / timed(service.catch_up)
+
+
+def rows_per_event(service: PactlogService) -> float:
+    """The most rows any table of the view holds, per event projected."""
+    view = service.view
+    events = service.last_position()
+    counts = [
+        int(view.read(f"SELECT COUNT(*) FROM {{{name}}}")[0][0])
+        for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals")
+    ]
+    return max(counts) / max(events, 1)
+
+
+def backdated_cost(service: PactlogService, slug: str, count: int) -> tuple[float, float]:
+    """The projector's median time for one event dated after the history and for one dated
+    at random within it (each appended, then projected alone)."""
+    rng = random.Random(count)
+    today = parse_event(investment_payload(last_day()))
+
+    def projected(draft: Any) -> float:
+        service.append(slug, [draft])
+        return timed(service.catch_up)
+
+    after = [projected(today) for _ in range(count)]
+    within = [
+        projected(parse_event(investment_payload(date(2000, 1, 2) + timedelta(days=day))))
+        for day in (rng.randrange(8990) for _ in range(count))
+    ]
+    return statistics.median(within), statistics.median(after)

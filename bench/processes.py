@@ -76,8 +76,7 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 8) -> Iterator[
         _wait_until_up(api.base + "/healthz", process)
         yield api
     finally:
-        process.terminate()
-        process.wait(30)
+        _stop(process)
 
 
 @contextlib.contextmanager
@@ -92,8 +91,18 @@ def projector(database_url: str) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        process.terminate()
-        process.wait(30)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """Ask the process to stop; kill it if it has not within `grace` seconds (a projector
+    draining a backlog does not look up until its page is done)."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(grace)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float = 60) -> None:

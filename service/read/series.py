@@ -50,12 +50,29 @@ class SeriesReads:
         knowledge = self.cuts.cut(slug, None, known_at, current)
         if not points:
             return Headlines(slug, knowledge, [])
-        if current is not None and current.version == knowledge.version:
+        if current is None or current.version != knowledge.version:
             return Headlines(
-                slug, knowledge, self._from_days(slug, current, points, min_confidence)
+                slug,
+                knowledge,
+                self._folded(slug, knowledge.version, points, min_confidence),
             )
+        answers = self._from_days(slug, current, points, min_confidence)
+        missing = [point for point, answer in zip(points, answers, strict=True) if answer is None]
+        if missing:  # the days out-of-order events made stale: fold over them
+            folded = iter(self._folded(slug, knowledge.version, missing, min_confidence))
+            answers = [answer or next(folded) for answer in answers]
+        return Headlines(slug, knowledge, [answer for answer in answers if answer is not None])
+
+    def _folded(
+        self,
+        slug: str,
+        version: int,
+        points: Sequence[date],
+        min_confidence: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The headlines at `points` as known at `version`, folded from a checkpoint."""
         policy = self.view.policy
-        state, rows = self.view.fold_from(slug, knowledge.version, points[0], points[-1])
+        state, rows = self.view.fold_from(slug, version, points[0], points[-1])
         answers: list[dict[str, Any]] = []
         index = 0
         for point in points:
@@ -65,7 +82,7 @@ class SeriesReads:
             answers.append(
                 {"at": point.isoformat(), **headline(state, point, policy, min_confidence)}
             )
-        return Headlines(slug, knowledge, answers)
+        return answers
 
     def _from_days(
         self,
@@ -73,21 +90,32 @@ class SeriesReads:
         current: Current,
         points: Sequence[date],
         min_confidence: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """What the view knows now, from its daily summaries: no fold at all."""
+    ) -> list[dict[str, Any] | None]:
+        """What the view knows now, from its daily summaries: no fold at all; None for the
+        points whose day the summaries do not cover (see `Current.gap_from`)."""
         policy = self.view.policy
-        latest, days = self.view.day_summaries(slug, current.version, points[0], points[-1])
+        days = self.view.day_summaries(slug, current.version, points[0], points[-1])
         now, last_day = summarize(current.state, policy), self.view.last_day(current)
         empty = summarize(empty_state(), policy)
-        answers: list[dict[str, Any]] = []
+        answers: list[dict[str, Any] | None] = []
+        latest: tuple[str, dict[str, Any]] = ("", empty)
         index = 0
         for point in points:
             day = point.isoformat()
             while index < len(days) and days[index][0] <= day:
-                latest = days[index][1]
+                latest = days[index]
                 index += 1
-            summary = now if last_day and last_day <= day else (latest or empty)
-            answers.append({"at": day, **headline_of(summary, point, policy, min_confidence)})
+            if last_day and last_day <= day:
+                summary: dict[str, Any] | None = now
+            elif not current.gap_from or day < current.gap_from or latest[0] >= current.gap_to:
+                summary = latest[1]
+            else:
+                summary = None
+            answers.append(
+                None
+                if summary is None
+                else {"at": day, **headline_of(summary, point, policy, min_confidence)}
+            )
         return answers
 
     def window(

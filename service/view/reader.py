@@ -88,14 +88,14 @@ class ViewReader:
 
     def day_summaries(
         self, partnership: str, version: int, first: date, last: date
-    ) -> tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]]]:
-        """For readers at `version`: the summary of the last day with events up to `first`, and
-        those of the days after it up to `last` (see the `days` table)."""
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """For readers at `version`, (day, summary) of the fresh summaries: the last one up to
+        `first`, then those of the days after it up to `last` (see the `days` table)."""
         valid = "partnership = %s AND version <= %s AND (stale_from IS NULL OR stale_from > %s)"
         with self.view.transaction(commit=False) as cursor:
             before = self.view.select(
                 cursor,
-                "SELECT summary FROM {days} WHERE " + valid + " AND day <= %s "
+                "SELECT day, summary FROM {days} WHERE " + valid + " AND day <= %s "
                 "ORDER BY day DESC, version DESC LIMIT 1",
                 (partnership, version, version, first.isoformat()),
             )
@@ -105,10 +105,7 @@ class ViewReader:
                 "ORDER BY day, version",
                 (partnership, version, version, first.isoformat(), last.isoformat()),
             )
-        return (
-            orjson.loads(before[0][0]) if before else None,
-            [(str(day), orjson.loads(summary)) for day, summary in during],
-        )
+        return [(str(day), orjson.loads(summary)) for day, summary in [*before, *during]]
 
     @staticmethod
     def last_day(current: Current) -> str:

@@ -7,11 +7,21 @@ Tables (all keyed by partnership):
 - changes: one per stream version: its position, its recording time, and the earliest valid key
   it affected (what makes later checkpoints stale for readers who know it).
 - checkpoints: folded states of every row up to a valid key, as known at a stream version.
-- current: the state folded from every row, kept incrementally.
+- current: the state folded from every row, kept incrementally whatever the order events
+  arrive in;
+- arrivals: beside `current`, which event set each of its values (`writers`, see
+  `service.projections.out_of_order`), and the days whose summaries out-of-order events made
+  stale (`gap_from` to `gap_to`). A view written before it has none: the writers are then
+  found once, when the first event out of date order arrives.
 - days: a small summary of the state at the end of each day that has events (the last such
-  day excepted: the current state covers it), so that a series needs no fold.
+  day excepted: the current state covers it), so that a series needs no fold. Summaries are
+  written as the days go by, never again: an event for an earlier day makes those from its
+  day on stale (for readers who know it), and a series folds over that gap instead.
 - layout: one row, the `LAYOUT_VERSION` the rows were written in. A process that finds an older
   one rebuilds the view from the log, once (`service.projecting.ensure_layout`).
+
+Checkpoints and summaries turn stale once each (partial indexes find the fresh ones), so an
+event arriving out of date order costs what it changes, and the tables stay linear in size.
 
 One SQL text serves SQLite and PostgreSQL (written with `%s` placeholders and `{table}` names);
 the two dialect classes at the bottom say how to reach each database. Both are the library's
@@ -70,10 +80,16 @@ TABLES = {
         "recorded_at TEXT NOT NULL, last_key TEXT NOT NULL, since_checkpoint BIGINT NOT NULL, "
         "state TEXT NOT NULL)"
     ),
+    "arrivals": (
+        "(partnership TEXT PRIMARY KEY, writers TEXT NOT NULL, gap_from TEXT NOT NULL, "
+        "gap_to TEXT NOT NULL)"
+    ),
 }
 INDEXES = {
     "rows_by_key": "rows (partnership, valid_key)",
     "changes_by_time": "changes (partnership, recorded_at)",
+    "fresh_checkpoints": "checkpoints (partnership, valid_key) WHERE stale_from IS NULL",
+    "fresh_days": "days (partnership, day) WHERE stale_from IS NULL",
 }
 
 
@@ -93,6 +109,9 @@ class Current:
     last_key: str = ""
     since_checkpoint: int = 0
     state: State = field(default_factory=empty_state)
+    writers: dict[str, Any] | None = field(default_factory=dict)  # None: not kept (yet)
+    gap_from: str = ""  # days from here ...
+    gap_to: str = ""  # ... to before here may have no fresh summary ("" for none)
 
 
 class ViewTables(TrackingRecorder, ABC):
@@ -165,15 +184,25 @@ class ViewTables(TrackingRecorder, ABC):
     def load_current(self, cursor: Any, partnership: str) -> Current:
         found = self.select(
             cursor,
-            "SELECT version, position, recorded_at, last_key, since_checkpoint, state "
-            "FROM {current} WHERE partnership = %s",
+            "SELECT c.version, c.position, c.recorded_at, c.last_key, c.since_checkpoint, "
+            "c.state, a.writers, a.gap_from, a.gap_to FROM {current} c "
+            "LEFT JOIN {arrivals} a ON a.partnership = c.partnership WHERE c.partnership = %s",
             (partnership,),
         )
         if not found:
             return Current(partnership)
-        version, position, recorded_at, last_key, since, state = found[0]
+        version, position, recorded_at, last_key, since, state, writers, gap_from, gap_to = found[0]
         return Current(
-            partnership, version, position, recorded_at, last_key, since, orjson.loads(state)
+            partnership,
+            version,
+            position,
+            recorded_at,
+            last_key,
+            since,
+            orjson.loads(state),
+            None if writers is None else orjson.loads(writers),
+            gap_from or "",
+            gap_to or "",
         )
 
     def checkpoint_before(

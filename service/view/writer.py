@@ -19,8 +19,9 @@ from events.catalog import AMENDING_TYPES
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.rules import amend
+from service.projections.out_of_order import Writers, fold_in, record
 from service.projections.policy import TrustPolicy
-from service.projections.state import State, apply_event, summarize
+from service.projections.state import State, apply_event, empty_state, summarize
 from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
 from service.view.tables import Current, PostgresTables, SQLiteTables, ViewTables, dumps
 
@@ -29,11 +30,21 @@ CHECKPOINT_INTERVAL = 256
 
 @dataclass
 class _Writes:
-    """Inserts buffered within one transaction, sent in bulk."""
+    """Writes buffered within one transaction, sent in bulk at the end (`rows` and `changes`
+    also before anything reads them back). Summaries and checkpoints written in this
+    transaction are lists, so that an out-of-order event can mark them stale before they are
+    sent; those already stored are marked by `marks`."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     changes: list[tuple[Any, ...]] = field(default_factory=list)
-    days: list[tuple[Any, ...]] = field(default_factory=list)
+    # By partnership: [partnership, day, version, stale_from, summary] and
+    # [partnership, valid_key, version, state, stale_from], as the tables hold them.
+    days: dict[str, list[list[Any]]] = field(default_factory=dict)
+    checkpoints: dict[str, list[list[Any]]] = field(default_factory=dict)
+    # (version, partnership, key): from `key` on, stored rows are stale from `version`; one
+    # for each new earliest key (what a later, later-dated mark would find is already stale).
+    marks: list[tuple[int, str, str]] = field(default_factory=list)
+    earliest: dict[str, str] = field(default_factory=dict)
 
 
 class TimelineView(ViewTables):
@@ -54,6 +65,7 @@ class TimelineView(ViewTables):
                 self._apply(cursor, writes, current, event)
                 touched[event.partnership] = current
             self._flush(cursor, writes)
+            self._flush_stale(cursor, writes)
             for current in touched.values():
                 self._save_current(cursor, current)
             self.track(cursor, tracking)
@@ -61,7 +73,7 @@ class TimelineView(ViewTables):
     def clear(self, application_name: str) -> None:
         """Forget everything projected (and where projecting stopped), in one transaction."""
         with self.transaction(commit=True) as cursor:
-            for name in ("rows", "changes", "checkpoints", "days", "current"):
+            for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals"):
                 self.execute(cursor, f"DELETE FROM {{{name}}}")
             self.execute(
                 cursor,
@@ -77,11 +89,35 @@ class TimelineView(ViewTables):
         self.execute_many(
             cursor, "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)", writes.changes
         )
+
+    def _flush_stale(self, cursor: Any, writes: _Writes) -> None:
+        """Mark what this transaction made stale among the stored checkpoints and summaries,
+        then store the new ones (marked already)."""
         self.execute_many(
             cursor,
-            "INSERT INTO {days} VALUES (%s, %s, %s, NULL, %s) ON CONFLICT DO NOTHING",
-            writes.days,
+            "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
+            "AND valid_key >= %s AND stale_from IS NULL",
+            [(version, partnership, key) for version, partnership, key in writes.marks],
         )
+        self.execute_many(
+            cursor,
+            "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
+            "AND day >= %s AND stale_from IS NULL",
+            [(version, partnership, day_of(key)) for version, partnership, key in writes.marks],
+        )
+        writes.marks.clear()
+        self.execute_many(
+            cursor,
+            "INSERT INTO {days} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [tuple(day) for days in writes.days.values() for day in days],
+        )
+        writes.days.clear()
+        self.execute_many(
+            cursor,
+            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [tuple(one) for ones in writes.checkpoints.values() for one in ones],
+        )
+        writes.checkpoints.clear()
 
     def _apply(self, cursor: Any, writes: _Writes, current: Current, event: RecordedEvent) -> None:
         recorded_at = max(stamp(event.recorded_at), current.recorded_at)
@@ -96,6 +132,7 @@ class TimelineView(ViewTables):
         )
         if affected is not None:
             if event.type not in AMENDING_TYPES and affected > current.last_key:
+                # In date order: the day before this one is over, sum it up.
                 if current.last_key and day_of(affected) > day_of(current.last_key):
                     self._day(
                         writes,
@@ -104,33 +141,48 @@ class TimelineView(ViewTables):
                         current.version,
                         current.state,
                     )
-                apply_event(current.state, event, self.policy)
+                if current.writers is None:
+                    apply_event(current.state, event, self.policy)
+                else:
+                    fold_in(current.state, current.writers, event, affected, self.policy)
                 current.last_key = affected
-                current.since_checkpoint += 1
             else:
-                self._flush(cursor, writes)
-                # Checkpoints at or after what changed no longer hold for readers who know it.
-                self.execute(
-                    cursor,
-                    "UPDATE {checkpoints} SET stale_from = %s WHERE partnership = %s "
-                    "AND valid_key >= %s AND stale_from IS NULL",
-                    (event.version, event.partnership, affected),
-                )
-                self.execute(
-                    cursor,
-                    "UPDATE {days} SET stale_from = %s WHERE partnership = %s "
-                    "AND day >= %s AND stale_from IS NULL",
-                    (event.version, event.partnership, day_of(affected)),
-                )
-                self._refold(cursor, writes, current, event.version, affected)
+                self._stale_from(writes, current, event.version, affected)
+                if event.type in AMENDING_TYPES:
+                    self._refold(cursor, current, event.version)
+                else:
+                    if current.writers is None:
+                        self._flush(cursor, writes)
+                        current.writers = self._writers(cursor, current)
+                    fold_in(current.state, current.writers, event, affected, self.policy)
+            current.since_checkpoint += 1
         current.version = event.version
         current.position = event.position
         current.recorded_at = recorded_at
-        if current.since_checkpoint >= self.checkpoint_interval:
-            self._checkpoint(
-                cursor, current.partnership, current.last_key, event.version, current.state
+        if current.since_checkpoint >= self.checkpoint_interval and current.last_key:
+            writes.checkpoints.setdefault(current.partnership, []).append(
+                [current.partnership, current.last_key, event.version, dumps(current.state), None]
             )
             current.since_checkpoint = 0
+
+    @staticmethod
+    def _stale_from(writes: _Writes, current: Current, version: int, affected: str) -> None:
+        """What changed at `affected` makes the checkpoints from there and the summaries from
+        its day on stale for readers at `version` and later: each row turns stale once (the
+        partial indexes skip those already stale). The days from `affected`'s to the last one
+        summed up are a gap in the summaries, until the days go by again."""
+        partnership, first = current.partnership, day_of(affected)
+        for checkpoint in writes.checkpoints.get(partnership, ()):
+            if checkpoint[4] is None and checkpoint[1] >= affected:
+                checkpoint[4] = version
+        for day in writes.days.get(partnership, ()):
+            if day[3] is None and day[1] >= first:
+                day[3] = version
+        if affected < writes.earliest.get(partnership, END_OF_TIME):
+            writes.earliest[partnership] = affected
+            writes.marks.append((version, partnership, affected))
+        current.gap_from = min(current.gap_from, first) if current.gap_from else first
+        current.gap_to = max(current.gap_to, day_of(current.last_key), first)
 
     @staticmethod
     def _row(
@@ -178,39 +230,33 @@ class TimelineView(ViewTables):
         self._flush(cursor, writes)
         return str(min(old_key, new_key))
 
-    def _refold(
-        self, cursor: Any, writes: _Writes, current: Current, version: int, affected: str
-    ) -> None:
-        """Fold again from the last checkpoint before `affected`, checkpointing on the way and
-        summing up again each day from `affected`'s."""
-        base_key, state = self.checkpoint_before(cursor, current.partnership, version, affected)
-        last_key, count = base_key, 0
+    def _refold(self, cursor: Any, current: Current, version: int) -> None:
+        """Fold every row visible at `version` again (after an amendment: the values it
+        removed may have been set by earlier events). Day summaries stay stale from the
+        amended day on: a series folds there."""
+        state: State = empty_state()
+        writers: Writers = {}
+        last_key = ""
+        for key, body in self.rows_between(cursor, current.partnership, version, "", END_OF_TIME):
+            fold_in(state, writers, RecordedEvent.from_dict(body), key, self.policy)
+            last_key = key
+        current.state, current.writers, current.last_key = state, writers, last_key
+        current.gap_to = END_OF_TIME
+
+    def _writers(self, cursor: Any, current: Current) -> Writers:
+        """Which event (by valid key) set each value of the current state: found once, when
+        the first event out of date order arrives, then kept (`fold_in`)."""
+        writers: Writers = {}
         for key, body in self.rows_between(
-            cursor, current.partnership, version, base_key, END_OF_TIME
+            cursor, current.partnership, current.version, "", END_OF_TIME
         ):
-            if day_of(last_key) >= day_of(affected) and day_of(key) > day_of(last_key):
-                self._day(writes, current.partnership, last_key, version, state)
-            apply_event(state, RecordedEvent.from_dict(body), self.policy)
-            last_key, count = key, count + 1
-            if count % self.checkpoint_interval == 0:
-                self._checkpoint(cursor, current.partnership, key, version, state)
-        current.state = state
-        current.last_key = last_key
-        current.since_checkpoint = count % self.checkpoint_interval
+            record(writers, RecordedEvent.from_dict(body), key, self.policy)
+        return writers
 
     def _day(self, writes: _Writes, partnership: str, key: str, version: int, state: State) -> None:
         """Buffer the summary of `state`, folded through the day of `key`."""
-        writes.days.append(
-            (partnership, day_of(key), version, dumps(summarize(state, self.policy)))
-        )
-
-    def _checkpoint(
-        self, cursor: Any, partnership: str, key: str, version: int, state: State
-    ) -> None:
-        self.execute(
-            cursor,
-            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, NULL) ON CONFLICT DO NOTHING",
-            (partnership, key, version, dumps(state)),
+        writes.days.setdefault(partnership, []).append(
+            [partnership, day_of(key), version, None, dumps(summarize(state, self.policy))]
         )
 
     def _save_current(self, cursor: Any, current: Current) -> None:
@@ -231,6 +277,14 @@ class TimelineView(ViewTables):
                 dumps(current.state),
             ),
         )
+        if current.writers is not None:
+            self.execute(
+                cursor,
+                "INSERT INTO {arrivals} VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (partnership) DO UPDATE SET writers = excluded.writers, "
+                "gap_from = excluded.gap_from, gap_to = excluded.gap_to",
+                (current.partnership, dumps(current.writers), current.gap_from, current.gap_to),
+            )
 
 
 class SQLiteTimelineView(TimelineView, SQLiteTables):

@@ -66,20 +66,18 @@ class Appender:
         """Stage every request on its stream's aggregate, then save all in one transaction.
 
         A request the rules refuse fails alone. If the transaction conflicts (another process
-        wrote first), each request is retried on its own.
+        wrote first, or a request repeats an earlier one's event ids or idempotency key: both
+        are unique in the index), each request is retried on its own, and a retry answers as
+        the original did. Nothing is read before writing: a retry is the rare case.
         """
         staged: dict[str, tuple[Partnership, list[tuple[Pending[Appended], int]]]] = {}
         for pending in batch:
             request: AppendRequest = pending.request
             try:
-                earlier = self._earlier_answer(request)
-                if earlier is not None:
-                    pending.succeed(earlier)
-                    continue
                 base, members = staged.get(request.slug, (None, []))
                 aggregate = prepare(self.streams, request, self.clock(), fresh=False, base=base)
             except DomainError as error:
-                pending.fail(error)
+                self._refused(pending, error)
                 continue
             staged[request.slug] = (aggregate, [*members, (pending, aggregate.version)])
         if not staged:
@@ -120,6 +118,19 @@ class Appender:
                         ],
                     )
                 )
+
+    def _refused(self, pending: Pending[Appended], error: DomainError) -> None:
+        """A request the rules refuse, unless it repeats one that was accepted (a retry of a
+        partnership's creation, or of an append with `expected_version`)."""
+        try:
+            earlier = self._earlier_answer(pending.request)
+        except DomainError as other:
+            pending.fail(other)
+            return
+        if earlier is not None:
+            pending.succeed(earlier)
+        else:
+            pending.fail(error)
 
     def _append_alone(self, request: AppendRequest, *, fresh: bool = False) -> Appended:
         """One request in its own transaction, retried while other writers move the stream."""

@@ -13,6 +13,9 @@ FIGURES = (
     "current-state read",
     "as_of read",
     "series vs one as_of",
+    "dated within",
+    "in random vs in date order",
+    "rows per event",
     "rebuild all projections",
     "peak RSS",
 )
@@ -31,10 +34,10 @@ def test_the_benchmark_runs_on_sqlite_and_writes_its_results(tmp_path):
     report = run_quick(tmp_path, "sqlite")
     for figure in FIGURES:
         assert figure in report
-    assert report.count("| sqlite |") == 9
+    assert report.count("| sqlite |") == 12
 
 
 @pytest.mark.postgres
 def test_the_benchmark_runs_on_postgres(tmp_path, postgres_url):
     report = run_quick(tmp_path, "postgres", postgres_url)
-    assert report.count("| postgres |") == 9
+    assert report.count("| postgres |") == 12

@@ -20,15 +20,20 @@ from api.views import (
     dashboard,
     docs,
     events,
+    export,
     health,
     log,
     metrics,
+    network,
+    organizations,
     partnerships,
     portfolio,
+    search,
     series,
     signin,
     stream,
     tokens,
+    whatif,
 )
 from events.fields import SLUG_PATTERN
 
@@ -54,17 +59,22 @@ def create_app(config: Settings | Mapping[str, Any]) -> Flask:
     for module in (
         partnerships,
         events,
+        export,
         portfolio,
+        organizations,
         log,
         catalog,
         tokens,
         health,
         docs,
         stream,
+        search,
         series,
         metrics,
         dashboard,
         signin,
+        network,
+        whatif,
     ):
         app.register_blueprint(module.bp)
     # Nothing here touches the database: a worker must boot while it is down (see services).

@@ -9,6 +9,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -20,9 +22,10 @@ from api.app import create_app
 from api.services import services
 from api.settings import Settings
 from events.errors import DomainError
+from service import export as export_lines
 from service.config import store_env
 from service.errors import StoreUnavailable
-from service.loading import load_jsonl
+from service.importing import import_events, records_of
 from service.pactlog import PactlogService
 from service.projections.policy import service_policy
 from service.projector import projector_env, run_projector
@@ -99,15 +102,33 @@ def _announce_admin() -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def load(file: Path) -> None:
-    """Append the events of a JSON Lines file (idempotent: lines with ids load once)."""
-    added, existing = _load(_service(), file)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(("jsonl", "csv")),
+    default=None,
+    help="Default: by the file's suffix (.csv is CSV, anything else JSON Lines).",
+)
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Store every good row and report the bad ones (default: a bad row stores nothing).",
+)
+def load(file: Path, form: str | None, partial: bool) -> None:
+    """Append the events of a JSON Lines or CSV file, all or nothing (ids load once).
+
+    Takes what `pactlog export` writes: the log (CloudEvents lines) or the timeline as CSV.
+    """
+    added, existing = _load(_service(), file, form, partial=partial)
     click.echo(f"{added} events added, {existing} already there")
 
 
-def _load(service: PactlogService, file: Path) -> tuple[int, int]:
-    with file.open(encoding="utf-8") as lines:
-        report = load_jsonl(service, lines)
+def _load(
+    service: PactlogService, file: Path, form: str | None = None, *, partial: bool = False
+) -> tuple[int, int]:
+    form = form or ("csv" if file.suffix.lower() == ".csv" else "jsonl")
+    with file.open(encoding="utf-8", newline="") as lines:
+        report = import_events(service, records_of(lines, form), partial=partial)
     try:
         service.catch_up()
     except StoreUnavailable as error:  # what is stored is stored: the projections follow later
@@ -116,11 +137,79 @@ def _load(service: PactlogService, file: Path) -> tuple[int, int]:
             "`pactlog project` projects them on its next turn",
             err=True,
         )
+    unit = "row" if form == "csv" else "line"
     for number, reason in report.refused:
-        click.echo(f"{file}:{number}: refused: {reason}", err=True)
+        click.echo(f"{file}:{unit} {number}: refused: {reason}", err=True)
+    if report.refused and not partial:
+        raise click.ClickException(
+            f"{len(report.refused)} of {report.rows} {unit}s refused; nothing stored "
+            "(--partial stores the good ones)"
+        )
     if report.refused:
-        raise click.ClickException(f"{len(report.refused)} lines refused")
+        click.echo(f"{len(report.refused)} of {report.rows} {unit}s refused", err=True)
     return report.appended, report.already_there
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(("log", "timeline", "snapshot")))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here (default: standard output).",
+)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(("jsonl", "csv")),
+    default=None,
+    help="log: jsonl; timeline: csv (default) or jsonl; snapshot: jsonl (default) or csv.",
+)
+@click.option(
+    "--after", type=int, default=0, show_default=True, help="log: resume after this position."
+)
+@click.option(
+    "--partnership", "slugs", multiple=True, help="timeline: only this partnership (repeatable)."
+)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option(
+    "--known-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]), default=None, help="UTC."
+)
+def export(
+    what: str, out: Path | None, form: str | None, after: int, slugs: tuple[str, ...],
+    as_of: datetime | None, known_at: datetime | None,
+) -> None:  # fmt: skip
+    """Export the log (JSON Lines of CloudEvents), the timeline (CSV) or a snapshot of every
+    partnership as of a date, streamed."""
+    service = _service()
+    day = as_of.date() if as_of else None
+    instant = known_at.replace(tzinfo=UTC) if known_at else None
+    chunks: Iterable[str | bytes]
+    if what == "log":
+        if form == "csv":
+            raise click.BadParameter("the log exports as jsonl", param_hint="--format")
+        chunks = export_lines.log_lines(service, after)
+    elif what == "timeline":
+        records = export_lines.timeline_records(
+            service, list(slugs) or None, as_of=day, known_at=instant
+        )
+        chunks = (
+            export_lines.timeline_jsonl(records)
+            if form == "jsonl"
+            else export_lines.timeline_csv(records)
+        )
+    else:
+        snapshot = export_lines.snapshot_records(service, day, instant)
+        chunks = (
+            export_lines.snapshot_csv(snapshot)
+            if form == "csv"
+            else export_lines.snapshot_jsonl(snapshot)
+        )
+    target = click.open_file(str(out) if out else "-", "wb")
+    with target as sink:
+        for chunk in chunks:
+            sink.write(chunk if isinstance(chunk, bytes) else chunk.encode())
 
 
 @cli.command()

@@ -29,6 +29,9 @@ from events.errors import (
     StaleVersion,
 )
 from service.errors import ServiceError, StoreUnavailable, TooManyPoints
+from service.policies import InvalidPolicy, UnknownPolicy
+from service.read.organizations import OrganizationNotFound
+from service.read.search import BadSearch
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -165,10 +168,12 @@ def _flatten(messages: Any, prefix: str) -> Iterator[tuple[str, str]]:
         yield prefix, str(messages)
 
 
-def invalid(messages: Any, detail: str | None = None, prefix: str = "") -> Problem:
+def invalid(
+    messages: Any, detail: str | None = None, prefix: str = "", **extensions: Any
+) -> Problem:
     errors = field_errors(messages, prefix)
     names = ", ".join(dict.fromkeys(e["field"] or "(body)" for e in errors))
-    return Problem("invalid-input", detail or f"Invalid: {names}.", errors=errors)
+    return Problem("invalid-input", detail or f"Invalid: {names}.", errors=errors, **extensions)
 
 
 def _field_problem(kind: str, field: str, pointer: str, error: Exception, **extra: Any) -> Problem:
@@ -220,6 +225,10 @@ PROBLEMS: dict[type[Exception], Callable[[Any], Problem]] = {
     Conflict: lambda e: Problem("conflict", str(e), headers={"Retry-After": "1"}),
     StoreUnavailable: _store_unavailable,
     TooManyPoints: lambda e: invalid({e.field: [str(e)]}),
+    InvalidPolicy: lambda e: invalid(e.messages, "The trust policy is not valid.", prefix="policy"),
+    UnknownPolicy: lambda e: invalid({"policy": [str(e)]}, policies=e.known),
+    BadSearch: lambda e: invalid({e.field: [str(e)]}),
+    OrganizationNotFound: lambda e: Problem("not-found", f"No organization {e.name!r}."),
 }
 
 

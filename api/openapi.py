@@ -28,8 +28,9 @@ _DESCRIPTIONS = {
 PATH_ENUMS = {"metric": list(METRICS)}
 # The reference lists the API first, the pages last.
 TAG_ORDER = (
-    "partnerships", "events", "series", "portfolio", "log", "stream", "catalog", "tokens",
-    "health", "metrics", "docs", "signin", "dashboard",
+    "partnerships", "events", "series", "portfolio", "search", "organizations", "whatif", "log",
+    "stream", "export", "catalog", "tokens", "health", "metrics", "docs", "signin", "dashboard",
+    "network",
 )  # fmt: skip
 # What generated clients call each operation (endpoint -> operationId).
 OPERATION_IDS = {
@@ -66,6 +67,15 @@ OPERATION_IDS = {
     "signin.form": "get_sign_in_page",
     "signin.sign_in": "sign_in",
     "signin.sign_out": "sign_out",
+    "search.search": "search_timelines",
+    "search.partnership_search": "search_partnership",
+    "organizations.list_": "list_organizations",
+    "organizations.one": "get_organization",
+    "policies.policies": "list_trust_policies",
+    "export.log": "export_log",
+    "export.timeline": "export_timeline",
+    "export.snapshot": "export_snapshot",
+    "network.page": "get_network_page",
 }
 _STATUS_TEXT = {
     200: "OK",

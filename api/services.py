@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from api.settings import Settings
 from service.livelog import LogWatch
 from service.pactlog import PactlogService
+from service.policies import PolicyLibrary
 from service.tokens import TokenStore
 
 T = TypeVar("T")
@@ -58,6 +59,11 @@ class Services:
                 store.close()
                 raise
         return store
+
+    @property
+    def policies(self) -> PolicyLibrary:
+        """The trust policies `policy=` may name (the settings' directory, and `default`)."""
+        return self._member("policies", lambda: PolicyLibrary(self.settings.policies_dir))
 
     @property
     def watch(self) -> LogWatch:

@@ -10,7 +10,8 @@ Environment (all optional): `DATABASE_URL` (default `sqlite:///var/pactlog.sqlit
 `PACTLOG_STREAM_MAX_SECONDS`, `PACTLOG_STREAM_HEARTBEAT_SECONDS`, `PACTLOG_STREAM_POLL_SECONDS`,
 `PACTLOG_STREAM_RETRY_MS`, `PACTLOG_STREAM_MAX_CLIENTS`, `PACTLOG_THREADS` (under gunicorn),
 `PACTLOG_CORS_ORIGINS`, `PACTLOG_LOG_FORMAT`, `PACTLOG_LOG_LEVEL`, `PACTLOG_SESSION_MAX_SECONDS`,
-`PACTLOG_COMPRESS_MIN_BYTES`, and `PROMETHEUS_MULTIPROC_DIR` (set up by gunicorn.conf.py).
+`PACTLOG_COMPRESS_MIN_BYTES`, `PACTLOG_POLICIES_DIR`, and `PROMETHEUS_MULTIPROC_DIR` (set up by
+gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Settings:
     # Where gunicorn's workers keep their metrics (prometheus-client's multiprocess mode); none:
     # this process counts alone.
     metrics_dir: str | None = None
+    # Where alternative trust policies live (`<name>.toml` / `<name>.json`), for `policy=`.
+    policies_dir: str = ""
 
     def __post_init__(self) -> None:
         origins = self.cors_origins

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
-from api.views.log import cloud_event
+from service.export import cloud_event
 from service.livelog import LogWatch
 from service.pactlog import PactlogService
 

@@ -450,6 +450,22 @@ class StatementMade(EventData):
     figure = figure_field("A figure the statement gives, e.g. 'about $13B invested'.")
 
 
+class OrganizationAliased(EventData):
+    """Two names are one organization ("Microsoft Corp." is "Microsoft"), for every
+    partnership, from when this is recorded (transaction time) until it is retracted."""
+
+    alias = _str("The other name, e.g. 'Microsoft Corp.'.")
+    name = _str("The organization's name, e.g. 'Microsoft'.")
+
+    @validates_schema
+    def _two_names(self, values: dict[str, Any], **kwargs: Any) -> None:
+        if (
+            " ".join(str(values.get("alias", "")).split()).casefold()
+            == " ".join(str(values.get("name", "")).split()).casefold()
+        ):
+            raise ValidationError("An alias names another organization name.", "alias")
+
+
 class SourceSchema(Schema):
     """A citation: a URL or a title (or both), and the figure this source reported."""
 
@@ -555,6 +571,7 @@ CATALOG: dict[str, type[EventData]] = {
         RiskMitigated,
         TrustSignal,
         StatementMade,
+        OrganizationAliased,
         EventCorrected,
         EventRetracted,
         SourceAttached,

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from events.envelope import EventDraft, RecordedEvent
+from events.errors import DomainError
 from events.integrity import GENESIS
 from service.config import store_env
 from service.errors import store_errors, translated
+from service.policies import NamedPolicy
 from service.projecting import Projections, Status, ensure_layout
 from service.projections.policy import TrustPolicy, service_policy
 from service.read.answers import (
@@ -37,10 +40,18 @@ from service.read.answers import (
     Window,
 )
 from service.read.cut import Cuts
+from service.read.organizations import (
+    Network,
+    OrganizationAnswer,
+    OrganizationReads,
+    Organizations,
+)
 from service.read.partnership import TRUST_PAGE, PartnershipReads
 from service.read.portfolio import PortfolioReads
+from service.read.search import SearchAnswer, SearchReads
 from service.read.series import SeriesReads
-from service.steps import Step
+from service.read.whatif import WhatIf, WhatIfReads
+from service.steps import Step, steps
 from service.view import ViewReader, open_view
 from service.write.append import Appender
 from service.write.requests import Appended
@@ -79,6 +90,9 @@ class PactlogService:
         self._partnership = PartnershipReads(cuts, clock)
         self._series = SeriesReads(cuts, self._partnership, clock)
         self._portfolio = PortfolioReads(cuts, clock, self.projections.projected_position)
+        self._what_if = WhatIfReads(cuts, self._partnership, clock)
+        self._search = SearchReads(cuts, self.projections.projected_position)
+        self._organizations = OrganizationReads(cuts, clock, self.projections.projected_position)
         self._cuts = cuts
         self._streams = streams
         self.view = view  # the materialised view (its writer): for tuning, e.g. checkpoints
@@ -118,6 +132,17 @@ class PactlogService:
         )
 
     @translated
+    def rehearse(self, slug: str, drafts: Sequence[EventDraft]) -> list[tuple[int, DomainError]]:
+        """Which of `drafts` the write rules would refuse at the end of the stream (the refused
+        left out): (index, error) of each; nothing is stored (see `Appender.rehearse`)."""
+        return self._appender.rehearse(slug, drafts)
+
+    @translated
+    def recorded_digests(self, event_ids: Sequence[str]) -> dict[str, str]:
+        """The content digest of each of `event_ids` that is recorded."""
+        found = self._streams.index.find_events(list(event_ids))
+        return {event_id: entry.digest for event_id, entry in found.items()}
+
     def verify(self, slug: str, after_version: int = 0, head: str = GENESIS) -> Verification:
         """Recompute the stream's hash chain from the stored events (all, or after a version
         whose hash a previous verification gave)."""
@@ -293,6 +318,70 @@ class PactlogService:
             slug, metric, start=start, end=end, step=step, as_of=as_of, known_at=known_at,
             min_confidence=min_confidence,
         )  # fmt: skip
+
+    @translated
+    def organizations(
+        self, as_of: date | None = None, known_at: datetime | None = None
+    ) -> Organizations:
+        """Every organization (party, investor or recipient) with its partnerships and the
+        money it put in and received, aliases applied as known at `known_at`."""
+        return self._organizations.list(as_of, known_at)
+
+    @translated
+    def organization(
+        self, name: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> OrganizationAnswer:
+        """One organization (by any of its names): its partnerships, investments made and
+        received, open disputes and risks, latest developments."""
+        return self._organizations.one(name, as_of, known_at)
+
+    @translated
+    def network(self, as_of: date | None = None, known_at: datetime | None = None) -> Network:
+        """Organizations and the partnerships between them, with what was invested in each."""
+        return self._organizations.network(as_of, known_at)
+
+    @translated
+    def search(
+        self,
+        text: str,
+        *,
+        partnership: str | None = None,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        types: Sequence[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+        min_confidence: str | None = None,
+        after: str = "",
+        limit: int = 20,
+    ) -> SearchAnswer:
+        """Full-text search of summaries, names and sources: one partnership's timeline or all,
+        with the timeline's filters and cut-offs, ranked, a page at a time (`after`: a
+        previous page's cursor)."""
+        return self._search.search(
+            text, partnership=partnership, as_of=as_of, known_at=known_at, types=types,
+            start=start, end=end, min_confidence=min_confidence, after=after, limit=limit,
+        )  # fmt: skip
+
+    @translated
+    def what_if(
+        self,
+        slug: str,
+        policy: NamedPolicy,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> WhatIf:
+        """The stored trust answer and the same events folded with another `policy` (nothing
+        stored is touched): both scores, all contributions, and those that differ."""
+        return self._what_if.trust(slug, policy, as_of, known_at)
+
+    @translated
+    def what_if_series(self, series: Series, policy: NamedPolicy) -> list[dict[str, Any]]:
+        """`series`' points (same metric, steps and cut) with the events folded by `policy`."""
+        points = steps(series.start, series.end, series.step)
+        return self._what_if.metric(
+            series.partnership, series.metric, policy, points, series.knowledge
+        )
 
     @translated
     def partnerships(self, min_confidence: str | None = None) -> list[PartnershipSummary]:

@@ -69,6 +69,7 @@ DATA: dict[str, dict[str, Any]] = {
     },
     "RiskMitigated": {"risk_id": "azure", "mitigation": "second cloud"},
     "TrustSignal": {"delta": -5, "reason": "tension", "analyst": "desk"},
+    "OrganizationAliased": {"alias": "Microsoft Corp.", "name": "Microsoft"},
     "StatementMade": {"speaker": "Satya Nadella", "organization": "Microsoft", "statement": "ok"},
 }
 

@@ -121,6 +121,22 @@ class NotYetCounted(Answer):
     counts_from = fields.String(required=True)
 
 
+class WhatIfOut(Answer):
+    """The same cut folded with another trust policy."""
+
+    policy = fields.String(required=True, metadata={"description": "Its name, or `inline`."})
+    trust = fields.Dict(required=True, metadata={"description": "The score under it."})
+    differing = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "Contributions that differ: `{kind, id, stored, alternative, "
+            "change}` (and the event's type, date, summary)."
+        },
+    )
+    contributions = fields.List(fields.Dict(), metadata={"description": "All, under it."})
+
+
 class StateOut(StreamKnowledge):
     state = typed(
         "PartnershipState",
@@ -132,6 +148,7 @@ class StateOut(StreamKnowledge):
         required=True,
         metadata={"description": "Events with a partial date whose period ends after as_of."},
     )
+    what_if = fields.Nested(WhatIfOut, metadata={"description": "Only with `policy=`."})
 
 
 class TrustOut(StreamKnowledge):
@@ -150,6 +167,7 @@ class TrustOut(StreamKnowledge):
         allow_none=True, required=True, metadata={"description": "Pass as `cursor` for more."}
     )
     next = fields.String(allow_none=True, required=True, metadata={"description": "Next page."})
+    what_if = fields.Nested(WhatIfOut, metadata={"description": "Only with `policy=`."})
 
 
 class DiffOut(StreamKnowledge):

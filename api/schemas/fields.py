@@ -114,6 +114,19 @@ def known_at_param() -> Instant:
     )
 
 
+def policy_param() -> fields.String:
+    return fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=20_000),
+        metadata={
+            "description": "What if: fold the same events with another trust policy, by name "
+            "(`default`, or a file in the policies directory) or inline as JSON "
+            '(`{"effects": {"DisputeOpened": -10}}`: what it changes from the default). The '
+            "answer adds `what_if` beside the stored answer; nothing stored changes."
+        },
+    )
+
+
 def min_position_param() -> fields.Integer:
     return QueryInteger(
         load_default=None,

@@ -22,6 +22,7 @@ from api.schemas.fields import (
     as_of_param,
     known_at_param,
     min_position_param,
+    policy_param,
 )
 from events.catalog import CATALOG, CONFIDENCE_LEVELS, SourceSchema
 from events.envelope import EventInputSchema
@@ -83,6 +84,7 @@ class TrustQuery(KnowledgeQuery):
             "`all`: every contribution, streamed (`cursor` and `limit` do not apply)."
         },
     )
+    policy = policy_param()
 
 
 class VerifyQuery(ReadQuery):
@@ -106,7 +108,11 @@ class VerifyQuery(ReadQuery):
             raise ValidationError("Give `after_version` and `head` together.", "head")
 
 
-class StateQuery(KnowledgeQuery):
+class WhatIfQuery(KnowledgeQuery):
+    policy = policy_param()
+
+
+class StateQuery(WhatIfQuery):
     min_confidence = min_confidence_field()
 
 

@@ -33,6 +33,7 @@ from events.fields import Slug
 from events.figures import figure_text
 from service.pactlog import PactlogService
 from service.read.answers import Knowledge, PartnershipSummary, Uncounted
+from service.read.search import BadSearch
 from service.read.series import pick
 from service.steps import Step
 
@@ -73,14 +74,32 @@ class TimelineFilter:
     def active(self) -> bool:
         return bool(self.type or self.confidence or self.text)
 
-    def matches(self, event: dict[str, Any]) -> bool:
-        if not self.text:
-            return True
-        words = " ".join(
-            [event["type"], event["summary"], event["occurred_on"]]
-            + [str(v) for s in event.get("sources", []) for v in s.values()]
-        ).casefold()
-        return all(word in words for word in self.text.casefold().split())
+
+def _found(
+    service: PactlogService,
+    slug: str,
+    shown: TimelineFilter,
+    as_of: date | None,
+    known_at: datetime | None,
+) -> set[str] | None:
+    """The ids of the events the words find (full-text search, `service.read.search`), at
+    the page's cut and with its filters; None without words."""
+    if not shown.text:
+        return None
+    found: set[str] = set()
+    cursor: str | None = ""
+    try:
+        while cursor is not None and len(found) < TIMELINE_LIMIT:
+            page = service.search(
+                shown.text, partnership=slug, as_of=as_of, known_at=known_at,
+                types=[shown.type] if shown.type else (), min_confidence=shown.confidence,
+                after=cursor, limit=200,
+            )  # fmt: skip
+            found |= {hit.event["id"] for hit in page.hits}
+            cursor = page.cursor
+    except BadSearch:  # no words to look for: nothing is found
+        return set()
+    return found
 
 
 @bp.get("/")
@@ -279,7 +298,8 @@ def build_view(
         types=[shown.type] if shown.type else (), min_confidence=shown.confidence,
     )  # fmt: skip
     # Newest first, so that what arrives live lands on the first page.
-    matching = [e for e in reversed(timeline.events) if shown.matches(e)]
+    found = _found(service, slug, shown, as_of, known_at)
+    matching = [e for e in reversed(timeline.events) if found is None or e["id"] in found]
     pages = max(1, -(-len(matching) // PAGE_SIZE))
     shown = replace(shown, page=min(shown.page, pages))
     query: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), "step": step.value}

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, json, request, url_for
 from api.schemas import CloudEvent, LogPage, LogQuery
 from api.services import pactlog
 from api.web import operation
-from events.envelope import RecordedEvent
+from service.export import cloud_event
 
 bp = Blueprint("log", __name__, url_prefix="/v1/events")
 CLOUDEVENTS_BATCH = "application/cloudevents-batch+json"
@@ -58,20 +58,3 @@ def _batch(events: list[dict[str, Any]], position: int, next_page: str) -> Respo
     response.add_etag()
     response.make_conditional(request)
     return response
-
-
-def cloud_event(event: RecordedEvent) -> dict[str, Any]:
-    """One recorded event in CloudEvents 1.0 JSON form (`position`, `streamversion` are
-    extension attributes)."""
-    return {
-        "specversion": "1.0",
-        "id": event.id,
-        "source": f"/v1/partnerships/{event.partnership}",
-        "type": f"pactlog.{event.type}",
-        "time": event.recorded_at.isoformat().replace("+00:00", "Z"),
-        "subject": event.partnership,
-        "datacontenttype": "application/json",
-        "data": event.to_dict(),
-        "position": event.position,
-        "streamversion": event.version,
-    }

@@ -32,6 +32,7 @@ from api.views._common import (
     knows,
     next_page,
 )
+from api.views.whatif import what_if
 from api.web import header, instance, operation
 from events.envelope import EventDraft, parse_event
 from events.errors import InvalidEvent
@@ -76,13 +77,15 @@ def state(slug: str, args: dict[str, Any]) -> Any:
     Investment totals per currency: firm, contingent, paid, total (firm + paid, never
     contingent), the low–high range the sources' figures span, and how many amounts were
     undisclosed; `min_confidence` counts only figures at least that certain. Asked before the
-    formation date, the state says the partnership was not yet formed.
+    formation date, the state says the partnership was not yet formed. With `policy=`,
+    `what_if` adds the trust score under that policy (see /trust).
     """
     answer = pactlog().state(slug, args["as_of"], args["known_at"], args["min_confidence"])
     return {
         **knows(slug, answer.knowledge),
         "state": answer.state,
         "not_yet_counted": answer.not_yet_counted,
+        **what_if(slug, args, contributions=False),
     }
 
 
@@ -90,7 +93,12 @@ def state(slug: str, args: dict[str, Any]) -> Any:
 @operation(query=TrustQuery, response=TrustOut, errors=(404, 422))
 def trust(slug: str, args: dict[str, Any]) -> Any:
     """The trust score and a page of the contributions that make it (`contributions=all`:
-    every one, streamed)."""
+    every one, streamed).
+
+    With `policy=` (a name, or inline JSON), `what_if` adds the same events folded with that
+    policy: its score, its contributions, and those that differ from the stored answer's (not
+    with `contributions=all`).
+    """
     if args["contributions"] == "all":
         return _every_contribution(slug, args)
     answer = pactlog().trust(
@@ -104,6 +112,7 @@ def trust(slug: str, args: dict[str, Any]) -> Any:
         "contributions": answer.contributions,
         "next_cursor": next_cursor,
         "next": next_page(".trust", answer.knowledge, args, next_cursor),
+        **what_if(slug, args),
     }
 
 

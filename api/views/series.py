@@ -20,9 +20,11 @@ from api.schemas import (
     QueryInteger,
     StreamKnowledge,
     min_confidence_field,
+    policy_param,
 )
 from api.services import pactlog
 from api.views._common import knows
+from api.views.whatif import series_what_if
 from api.web import operation
 from service.read.answers import Series
 from service.read.series import METRICS
@@ -67,6 +69,7 @@ class SeriesQuery(DateRange):
         validate=validate.Range(min=0, max=MAX_POSITION),
         metadata={"description": "Wait until the answer reflects at least this log position."},
     )
+    policy = policy_param()
 
 
 class SeriesOut(StreamKnowledge):
@@ -84,6 +87,9 @@ class SeriesOut(StreamKnowledge):
             "`{firm, contingent, paid, total, low, high}` as decimal strings and the "
             "`undisclosed` count."
         },
+    )
+    what_if = fields.Dict(
+        metadata={"description": "Only with `policy=`: `{policy, points}` under that policy."}
     )
 
 
@@ -112,11 +118,12 @@ def series(slug: str, metric: str, args: dict[str, Any]) -> Any:
         slug, metric, start=args["from_"], end=args["to"], step=Step(args["step"]),
         as_of=args["as_of"], known_at=args["known_at"], min_confidence=args["min_confidence"],
     )  # fmt: skip
+    alternative = series_what_if(answer, args["policy"])
     if _wants_csv(args["format"]):
-        return _csv_response(answer)
+        return _csv_response(answer, alternative.get("what_if"))
     return {**knows(slug, answer.knowledge), "as_of": args["as_of"], "metric": metric,
             "step": answer.step.value, "from_": answer.start, "to": answer.end,
-            "points": answer.points}  # fmt: skip
+            "points": answer.points, **alternative}  # fmt: skip
 
 
 def _wants_csv(format_: str | None) -> bool:
@@ -126,7 +133,8 @@ def _wants_csv(format_: str | None) -> bool:
     return best == "text/csv"
 
 
-def series_csv(answer: Series) -> str:
+def series_csv(answer: Series, what_if: dict[str, Any] | None = None) -> str:
+    """The series as CSV; with a what-if, one more column (`<metric>_what_if`) holds it."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if answer.metric == "invested":
@@ -137,6 +145,10 @@ def series_csv(answer: Series) -> str:
             writer.writerow(
                 [point["at"], *(value[c][s] for c in currencies for s in INVESTED_COLUMNS)]
             )
+    elif what_if is not None:
+        writer.writerow(["at", answer.metric, f"{answer.metric}_what_if"])
+        for point, other in zip(answer.points, what_if["points"], strict=True):
+            writer.writerow([point["at"], point["value"], other["value"]])
     else:
         writer.writerow(["at", answer.metric])
         for point in answer.points:
@@ -144,8 +156,8 @@ def series_csv(answer: Series) -> str:
     return out.getvalue()
 
 
-def _csv_response(answer: Series) -> Response:
-    response = current_app.response_class(series_csv(answer), mimetype="text/csv")
+def _csv_response(answer: Series, what_if: dict[str, Any] | None) -> Response:
+    response = current_app.response_class(series_csv(answer, what_if), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'inline; filename="{answer.partnership}-{answer.metric}.csv"'
     )

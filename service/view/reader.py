@@ -16,8 +16,9 @@ from events.catalog import CONFIDENCE_LEVELS
 from events.envelope import RecordedEvent
 from service.projections.policy import TrustPolicy
 from service.projections.state import State, apply_event
+from service.view import search
 from service.view.keys import day_of, key_after, since, stamp, until
-from service.view.tables import VISIBLE, Current
+from service.view.tables import VISIBLE, Current, PostgresTables
 from service.view.writer import TimelineView
 
 
@@ -144,6 +145,46 @@ class ViewReader:
             text += " LIMIT %s"
             params.append(limit)
         return [Row(str(key), orjson.loads(body)) for key, body in self.view.read(text, params)]
+
+    def latest(
+        self, partnership: str, version: int, end: date | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """The last `limit` visible events that count by `end`, latest first."""
+        rows = self.view.read(
+            "SELECT body FROM {rows} WHERE partnership = %s AND "
+            + VISIBLE
+            + " AND valid_key < %s ORDER BY valid_key DESC LIMIT %s",
+            (partnership, version, version, until(end), limit),
+        )
+        return [orjson.loads(body) for (body,) in rows]
+
+    def of_type(self, event_type: str, known_at: datetime | None) -> list[dict[str, Any]]:
+        """Every partnership's visible events of one type as known at `known_at` (now when
+        None), in the order they were recorded; valid time does not matter."""
+        if known_at is None:
+            text = "SELECT body FROM {rows} WHERE type = %s AND to_version IS NULL"
+            params: tuple[Any, ...] = (event_type,)
+        else:
+            text = (
+                "SELECT r.body FROM {rows} r JOIN (SELECT partnership, MAX(version) AS version "
+                "FROM {changes} WHERE recorded_at <= %s GROUP BY partnership) c "
+                "ON c.partnership = r.partnership WHERE r.type = %s "
+                "AND r.from_version <= c.version "
+                "AND (r.to_version IS NULL OR r.to_version > c.version)"
+            )
+            params = (stamp(known_at), event_type)
+        bodies = [orjson.loads(body) for (body,) in self.view.read(text, params)]
+        return sorted(bodies, key=lambda body: int(body["position"]))
+
+    def search(self, query: search.Query) -> list[search.Hit]:
+        """A page of full-text hits, best first (see `service.view.search`)."""
+        text, params = search.search_sql(query, postgres=isinstance(self.view, PostgresTables))
+        with self.view.transaction(commit=False) as cursor:
+            found = self.view.select(cursor, text, params)
+            if not found:
+                return []
+            bodies = self.view.select(cursor, *search.bodies_sql(found))
+        return search.hits(found, bodies)
 
     def not_yet_counted(self, partnership: str, version: int, as_of: date) -> list[dict[str, Any]]:
         """Events whose period has begun by `as_of` but not ended: they count from its end."""

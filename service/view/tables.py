@@ -19,6 +19,8 @@ Tables (all keyed by partnership):
   day on stale (for readers who know it), and a series folds over that gap instead.
 - layout: one row, the `LAYOUT_VERSION` the rows were written in. A process that finds an older
   one rebuilds the view from the log, once (`service.projecting.ensure_layout`).
+- search: the words of each row revision, for full-text search (`service.view.search`: FTS5 on
+  SQLite, tsvector + GIN on PostgreSQL).
 
 Checkpoints and summaries turn stale once each (partial indexes find the fresh ones), so an
 event arriving out of date order costs what it changes, and the tables stay linear in size.
@@ -47,13 +49,15 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from service.projections.state import State, empty_state
+from service.view import search
 from service.write.recorders import as_tuples
 
 VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
 # The shape of what the view stores: its rows' bodies, the folded states and summaries. Raise it
 # whenever a fold or a row changes shape; version 1 is every view written before it was kept.
 # 2 (issue 12): figures, tranches and claim ranges per confidence level; agreements.
-LAYOUT_VERSION = 2
+# 3 (issues 13 and 15): writers of each value (arrivals), stale marks, the search table.
+LAYOUT_VERSION = 3
 
 TABLES = {
     "rows": (
@@ -123,7 +127,12 @@ class ViewTables(TrackingRecorder, ABC):
         return self.table_prefix + name
 
     def _sql(self, text: str) -> str:
-        return self.placeholders(text.format(**{name: self.table(name) for name in TABLES}))
+        names = {name: self.table(name) for name in (*TABLES, "search")}
+        return self.placeholders(text.format(**names))
+
+    def search_statements(self) -> list[str]:
+        """The dialect's statements creating the search table (`service.view.search`)."""
+        return []
 
     def placeholders(self, text: str) -> str:
         return text
@@ -247,7 +256,7 @@ class ViewTables(TrackingRecorder, ABC):
             f"CREATE INDEX IF NOT EXISTS {self.table_prefix}{name} ON {self.table_prefix}{on}"
             for name, on in INDEXES.items()
         ]
-        return statements
+        return statements + self.search_statements()
 
 
 class SQLiteTables(ViewTables, SQLiteTrackingRecorder):
@@ -259,6 +268,9 @@ class SQLiteTables(ViewTables, SQLiteTrackingRecorder):
 
     def placeholders(self, text: str) -> str:
         return text.replace("%s", "?")
+
+    def search_statements(self) -> list[str]:
+        return search.sqlite_statements(self.table("search"))
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
@@ -298,6 +310,9 @@ class PostgresTables(ViewTables, PostgresTrackingRecorder):
                 else statement
             )
             self.sql_create_statements.append(SQL(unqualified).format())
+
+    def search_statements(self) -> list[str]:
+        return search.postgres_statements(self.table("search"), self.table("search_all"))
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Cursor[DictRow]]:

@@ -22,6 +22,7 @@ from events.rules import amend
 from service.projections.out_of_order import Writers, fold_in, record
 from service.projections.policy import TrustPolicy
 from service.projections.state import State, apply_event, empty_state, summarize
+from service.view import search
 from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
 from service.view.tables import Current, PostgresTables, SQLiteTables, ViewTables, dumps
 
@@ -45,6 +46,7 @@ class _Writes:
     # for each new earliest key (what a later, later-dated mark would find is already stale).
     marks: list[tuple[int, str, str]] = field(default_factory=list)
     earliest: dict[str, str] = field(default_factory=dict)
+    search: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class TimelineView(ViewTables):
@@ -73,7 +75,7 @@ class TimelineView(ViewTables):
     def clear(self, application_name: str) -> None:
         """Forget everything projected (and where projecting stopped), in one transaction."""
         with self.transaction(commit=True) as cursor:
-            for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals"):
+            for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals", "search"):
                 self.execute(cursor, f"DELETE FROM {{{name}}}")
             self.execute(
                 cursor,
@@ -89,6 +91,7 @@ class TimelineView(ViewTables):
         self.execute_many(
             cursor, "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)", writes.changes
         )
+        self.execute_many(cursor, search.INSERT, writes.search)
 
     def _flush_stale(self, cursor: Any, writes: _Writes) -> None:
         """Mark what this transaction made stale among the stored checkpoints and summaries,
@@ -202,6 +205,7 @@ class TimelineView(ViewTables):
                 dumps(body),
             )
         )
+        writes.search.append(search.entry(body, from_version))
         return key
 
     def _amend(self, cursor: Any, event: RecordedEvent) -> str | None:

@@ -62,6 +62,43 @@ class Appender:
         request = AppendRequest.of(slug, drafts, expected_version, idempotency_key)
         return self._group_commit.submit(request)
 
+    def rehearse(self, slug: str, drafts: Sequence[EventDraft]) -> list[tuple[int, DomainError]]:
+        """Which of `drafts` the write rules would refuse, appended in order at the end of the
+        stream with the refused ones left out: (index, error) of each. Nothing is stored.
+
+        The whole list is staged once; only when it fails is the first refused draft found by
+        bisection on its prefixes (staging is all or nothing), left out, and the rest tried.
+        """
+        now = self.clock()
+
+        def refusal(indices: list[int]) -> DomainError | None:
+            if not indices:
+                return None
+            request = AppendRequest.of(slug, [drafts[i] for i in indices], None, None)
+            try:
+                prepare(self.streams, request, now, fresh=True)
+            except DomainError as error:
+                return error
+            return None
+
+        refused: list[tuple[int, DomainError]] = []
+        kept, good = list(range(len(drafts))), 0  # kept[:good] is known to pass
+        error = refusal(kept)
+        while error is not None:
+            low, high = good, len(kept)  # kept[:low] passes, kept[:high] fails
+            while high - low > 1:
+                middle = (low + high) // 2
+                found = refusal(kept[:middle])
+                if found is None:
+                    low = middle
+                else:
+                    high, error = middle, found
+            refused.append((kept[high - 1], error))
+            del kept[high - 1]
+            good = high - 1
+            error = refusal(kept)
+        return refused
+
     def _commit_together(self, batch: Sequence[Pending[Appended]]) -> None:
         """Stage every request on its stream's aggregate, then save all in one transaction.
 

@@ -19,6 +19,9 @@ from events.errors import (
     StaleVersion,
 )
 from service.errors import ServiceError, StoreUnavailable, TooManyPoints
+from service.policies import InvalidPolicy, UnknownPolicy
+from service.read.organizations import OrganizationNotFound
+from service.read.search import BadSearch
 
 
 def _tree(root: type[Exception]) -> set[type[Exception]]:
@@ -48,6 +51,10 @@ def test_every_domain_and_service_error_class_is_in_the_problem_table() -> None:
         (Conflict("kept changing"), "conflict", 409),
         (StoreUnavailable("down"), "store-unavailable", 503),
         (TooManyPoints("too many"), "invalid-input", 422),
+        (InvalidPolicy({"effects.Foo": ["Unknown event type."]}), "invalid-input", 422),
+        (UnknownPolicy("lenient", ["default"]), "invalid-input", 422),
+        (BadSearch("no words"), "invalid-input", 422),
+        (OrganizationNotFound("Initech"), "not-found", 404),
     ],
 )
 def test_each_error_answers_its_documented_problem(

@@ -41,7 +41,7 @@ def test_the_readme_curl_examples_work_as_written(tmp_path: Path) -> None:
 
 def run_curls(commands: list[str], workdir: Path) -> None:
     """Run each command against a fresh server (as `make run` starts it); each must succeed
-    and answer JSON."""
+    and answer JSON (or JSON Lines)."""
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
     url = f"sqlite:///{workdir}/readme.sqlite"
@@ -59,4 +59,20 @@ def run_curls(commands: list[str], workdir: Path) -> None:
                 check=False,
             )
             assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
-            json.loads(done.stdout)
+            answers(done.stdout)
+
+
+def answers(text: str) -> list[object]:
+    """The JSON an example answered: one document, or JSON Lines (an export)."""
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError:
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        assert lines, "an example answered nothing"
+        return lines
+
+
+def test_the_readme_shows_search_an_organization_an_export_and_a_what_if() -> None:
+    commands = readme_curls((ROOT / "README.md").read_text(encoding="utf-8"))
+    for path in ("/v1/search?", "/v1/organizations/", "/v1/export/", "policy="):
+        assert any(path in command for command in commands), path

@@ -103,16 +103,18 @@ def timeline_records(
     start: date | None = None,
     end: date | None = None,
     min_confidence: str | None = None,
+    text: str | None = None,
     page: int = PAGE,
 ) -> Iterator[dict[str, Any]]:
-    """Visible events, partnership by partnership (by slug), each in valid-time order."""
+    """Visible events, partnership by partnership (by slug), each in valid-time order
+    (`text`: only those whose words hold it)."""
     chosen = sorted(p.slug for p in service.partnerships()) if slugs is None else slugs
     for slug in chosen:
         cursor: str | None = ""
         while cursor is not None:
             found = service.timeline(
                 slug, as_of=as_of, known_at=known_at, types=types, start=start, end=end,
-                min_confidence=min_confidence, after=cursor, limit=page,
+                min_confidence=min_confidence, after=cursor, limit=page, text=text,
             )  # fmt: skip
             yield from found.events
             cursor = found.cursor

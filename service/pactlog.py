@@ -244,11 +244,13 @@ class PactlogService:
         min_confidence: str | None = None,
         after: str = "",
         limit: int = 100,
+        text: str | None = None,
     ) -> Timeline:
-        """Events in valid-time order, a page at a time (`after`: a previous page's cursor)."""
+        """Events in valid-time order, a page at a time (`after`: a previous page's cursor);
+        `text`: only those whose words hold it, as `search` finds them."""
         return self._partnership.timeline(
             slug, as_of=as_of, known_at=known_at, types=types, start=start, end=end,
-            min_confidence=min_confidence, after=after, limit=limit,
+            min_confidence=min_confidence, after=after, limit=limit, text=text,
         )  # fmt: skip
 
     @translated

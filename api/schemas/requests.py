@@ -27,6 +27,7 @@ from api.schemas.fields import (
 from events.catalog import CATALOG, CONFIDENCE_LEVELS, SourceSchema
 from events.envelope import EventInputSchema
 from events.fields import PartialDateField, Slug, WholeMatch
+from service.read.search import BadSearch, search_terms
 from service.tokens import SCOPES
 
 
@@ -125,7 +126,24 @@ class InvestmentsQuery(KnowledgeQuery):
     min_confidence = min_confidence_field()
 
 
+def has_words(text: str) -> None:
+    try:
+        search_terms(text)
+    except BadSearch as error:
+        raise ValidationError(str(error)) from error
+
+
 class TimelineQuery(KnowledgeQuery, DateRange):
+    q = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=1, max=500), has_words],
+        metadata={
+            "description": "Only events whose words hold these (all of them; the last also as "
+            "a prefix), in summaries, names in the data and sources, as `/v1/search` finds "
+            "them; the order stays the timeline's.",
+            "example": "board altman",
+        },
+    )
     type = fields.String(
         load_default=None,
         metadata={"description": "Only these types, comma-separated: InvestmentMade,DisputeOpened"},

@@ -75,33 +75,6 @@ class TimelineFilter:
         return bool(self.type or self.confidence or self.text)
 
 
-def _found(
-    service: PactlogService,
-    slug: str,
-    shown: TimelineFilter,
-    as_of: date | None,
-    known_at: datetime | None,
-) -> set[str] | None:
-    """The ids of the events the words find (full-text search, `service.read.search`), at
-    the page's cut and with its filters; None without words."""
-    if not shown.text:
-        return None
-    found: set[str] = set()
-    cursor: str | None = ""
-    try:
-        while cursor is not None and len(found) < TIMELINE_LIMIT:
-            page = service.search(
-                shown.text, partnership=slug, as_of=as_of, known_at=known_at,
-                types=[shown.type] if shown.type else (), min_confidence=shown.confidence,
-                after=cursor, limit=200,
-            )  # fmt: skip
-            found |= {hit.event["id"] for hit in page.hits}
-            cursor = page.cursor
-    except BadSearch:  # no words to look for: nothing is found
-        return set()
-    return found
-
-
 @bp.get("/")
 @operation(
     scope=None, response={"type": "string"}, media="text/html", conditional=False, pages=(401,)
@@ -293,13 +266,16 @@ def build_view(
     step = auto_step(start, end)
     rows = service.headlines(slug, start, end, step, known_at).points
     shown = shown or TimelineFilter()
-    timeline = service.timeline(
-        slug, as_of=as_of, known_at=known_at, limit=TIMELINE_LIMIT,
-        types=[shown.type] if shown.type else (), min_confidence=shown.confidence,
-    )  # fmt: skip
-    # Newest first, so that what arrives live lands on the first page.
-    found = _found(service, slug, shown, as_of, known_at)
-    matching = [e for e in reversed(timeline.events) if found is None or e["id"] in found]
+    try:
+        timeline = service.timeline(
+            slug, as_of=as_of, known_at=known_at, limit=TIMELINE_LIMIT,
+            types=[shown.type] if shown.type else (), min_confidence=shown.confidence,
+            text=shown.text,
+        )  # fmt: skip
+        # Newest first, so that what arrives live lands on the first page.
+        matching, more = list(reversed(timeline.events)), timeline.cursor is not None
+    except BadSearch:  # no words to look for: nothing is found
+        matching, more = [], False
     pages = max(1, -(-len(matching) // PAGE_SIZE))
     shown = replace(shown, page=min(shown.page, pages))
     query: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), "step": step.value}
@@ -313,7 +289,7 @@ def build_view(
         knowledge=answer.knowledge,
         not_yet_counted=answer.not_yet_counted,
         events=matching[(shown.page - 1) * PAGE_SIZE : shown.page * PAGE_SIZE],
-        more_events=timeline.cursor is not None,
+        more_events=more,
         shown=shown,
         matching=len(matching),
         pages=pages,

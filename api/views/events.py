@@ -51,11 +51,12 @@ def append(slug: str) -> Any:
 @bp.get("")
 @operation(query=TimelineQuery, response=TimelinePage, errors=(404, 422))
 def timeline(slug: str, args: dict[str, Any]) -> Any:
-    """The timeline in valid-time order: filter by type, dates and confidence; page by cursor."""
+    """The timeline in valid-time order: filter by words (`q`), type, dates and confidence;
+    page by cursor."""
     page = pactlog().timeline(
         slug, as_of=args["as_of"], known_at=args["known_at"], types=args["type"],
         start=args["from_"], end=args["to"], min_confidence=args["confidence"],
-        after=decode_cursor(args["cursor"]), limit=args["limit"],
+        after=decode_cursor(args["cursor"]), limit=args["limit"], text=args["q"],
     )  # fmt: skip
     next_cursor = encode_cursor(page.cursor)
     return {

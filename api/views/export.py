@@ -97,6 +97,7 @@ def timeline(args: dict[str, Any]) -> Any:
         None if slug is None else [slug],
         as_of=args["as_of"], known_at=args["known_at"], types=args["type"],
         start=args["from_"], end=args["to"], min_confidence=args["confidence"],
+        text=args["q"],
     )  # fmt: skip
     form = _chosen(args["format"], ("csv", "jsonl"))
     lines = export.timeline_csv(records) if form == "csv" else export.timeline_jsonl(records)

@@ -22,6 +22,7 @@ from service.read.answers import (
     Uncounted,
 )
 from service.read.cut import Cuts
+from service.read.search import search_terms
 from service.write.store import to_recorded
 
 ONE_DAY = timedelta(days=1)
@@ -140,7 +141,9 @@ class PartnershipReads:
         min_confidence: str | None,
         after: str,
         limit: int,
+        text: str | None = None,
     ) -> Timeline:
+        terms = search_terms(text) if text is not None else []
         knowledge = self.cuts.knowledge(slug, as_of, known_at)
         last = min((day for day in (as_of, end) if day is not None), default=None)
         rows = self.view.timeline(
@@ -151,6 +154,7 @@ class PartnershipReads:
             after=after,
             types=types,
             min_confidence=min_confidence,
+            terms=terms,
             limit=limit + 1,
         )
         page = rows[:limit]

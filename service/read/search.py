@@ -26,6 +26,14 @@ class BadSearch(ServiceError, ValueError):
         super().__init__(message)
 
 
+def search_terms(text: str) -> list[str]:
+    """The words a search looks for: folded, each once, at most `MAX_TERMS`."""
+    terms = list(dict.fromkeys(search.tokens(text)))[: search.MAX_TERMS]
+    if not terms:
+        raise BadSearch("Give at least one word to search for.")
+    return terms
+
+
 @dataclass(frozen=True)
 class SearchHit:
     tier: int
@@ -70,9 +78,7 @@ class SearchReads:
         after: str,
         limit: int,
     ) -> SearchAnswer:
-        terms = list(dict.fromkeys(search.tokens(text)))[: search.MAX_TERMS]
-        if not terms:
-            raise BadSearch("Give at least one word to search for.")
+        terms = search_terms(text)
         if partnership is not None:
             knowledge = self.cuts.knowledge(partnership, as_of, known_at)
         else:

@@ -123,10 +123,12 @@ class ViewReader:
         after: str = "",
         types: Sequence[str] = (),
         min_confidence: str | None = None,
+        terms: Sequence[str] = (),
         limit: int | None = None,
     ) -> list[Row]:
         """Visible events in valid-time order that count from `start` and by `end` (both
-        optional), after the cursor `after`, filtered."""
+        optional), after the cursor `after`, filtered (`terms`: words their text holds, see
+        `service.view.search`)."""
         text = (
             "SELECT valid_key, body FROM {rows} WHERE partnership = %s AND "
             + VISIBLE
@@ -140,6 +142,12 @@ class ViewReader:
             allowed = CONFIDENCE_LEVELS[CONFIDENCE_LEVELS.index(min_confidence) :]
             text += " AND confidence IN (" + ",".join(["%s"] * len(allowed)) + ")"
             params += list(allowed)
+        if terms:
+            matching, words = search.matching_sql(
+                list(terms), postgres=isinstance(self.view, PostgresTables)
+            )
+            text += " AND " + matching
+            params += words
         text += " ORDER BY valid_key"
         if limit is not None:
             text += " LIMIT %s"

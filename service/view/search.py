@@ -227,6 +227,18 @@ def search_sql(query: Query, *, postgres: bool) -> tuple[str, list[Any]]:
     return text, params
 
 
+def matching_sql(terms: list[str], *, postgres: bool) -> tuple[str, list[Any]]:
+    """A condition on `{rows}`: the row's revision holds every term (the last also as a
+    prefix), as `search_sql` finds them. For the timeline's `q`."""
+    revision = (
+        "(partnership, event_id, from_version) IN "
+        "(SELECT partnership, event_id, from_version FROM {search} WHERE "
+    )
+    if postgres:
+        return revision + "v_all @@ to_tsquery('simple', %s))", [_tsquery(terms)]
+    return revision + "{search} MATCH %s)", [_fts(terms, None)]
+
+
 def bodies_sql(found: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     """The statement that reads the bodies of a page of hits (`search_sql`'s rows)."""
     one = "(partnership = %s AND event_id = %s AND from_version = %s)"

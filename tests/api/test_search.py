@@ -72,3 +72,29 @@ def test_the_dashboards_timeline_filter_finds_words_by_search(
     assert "1 event match" in accents.get_data(as_text=True)
     nothing = client.get(f"/?partnership={SLUG}&q=%E2%80%A6", headers=admin)
     assert "No event matches." in nothing.get_data(as_text=True)
+
+
+def test_the_timeline_takes_words_and_keeps_its_order_and_shape(
+    client: FlaskClient, reader: dict[str, str], loaded: list[dict[str, Any]]
+) -> None:
+    timeline = f"/v1/partnerships/{SLUG}/events"
+    hits = client.get(f"/v1/partnerships/{SLUG}/search?q=microsoft&limit=200", headers=reader)
+    found = {hit["id"] for hit in hits.get_json()["hits"]}
+    assert 2 < len(found) < len(loaded)
+    seen: list[dict[str, Any]] = []
+    url: str | None = f"{timeline}?q=microsoft&limit=2"
+    while url:
+        page = client.get(url, headers=reader)
+        assert page.status_code == 200
+        seen += page.get_json()["events"]
+        url = page.get_json()["next"]
+    assert [e["id"] for e in seen if e["id"] in found] == [e["id"] for e in seen]
+    assert {e["id"] for e in seen} == found
+    assert [e["occurred_on"] for e in seen] == sorted(e["occurred_on"] for e in seen)
+    no_words = client.get(f"{timeline}?q=%E2%80%A6", headers=reader)
+    assert fields_named(problem(no_words, 422)) == {"q"}
+    exported = client.get(
+        f"/v1/export/timeline?partnership={SLUG}&q=microsoft&format=jsonl", headers=reader
+    )
+    assert exported.status_code == 200
+    assert len(exported.get_data(as_text=True).splitlines()) == len(found)

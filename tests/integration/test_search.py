@@ -132,6 +132,40 @@ def test_a_search_across_partnerships_finds_each_and_one_is_scoped(service) -> N
     assert _ids(service.search("bing", partnership=second)) == [ids_second["in_summary"]]
 
 
+def _timeline_ids(page: Any) -> list[str]:
+    return [event["id"] for event in page.events]
+
+
+def test_the_timeline_keeps_its_order_and_filters_when_given_words(service, clock) -> None:
+    slug, ids = _timeline(service)
+    found = service.timeline(slug, text="azure")
+    in_valid_time = [ids[n] for n in ("older_summary", "in_summary", "in_names", "in_source")]
+    assert _timeline_ids(found) == in_valid_time
+    assert set(_timeline_ids(found)) == set(_ids(service.search("azure", partnership=slug)))
+    assert _timeline_ids(service.timeline(slug, text="bing AZ")) == [ids["in_summary"]]
+    assert _timeline_ids(service.timeline(slug, text="azure", types=["ModelReleased"])) == [
+        ids["older_summary"]
+    ]
+    assert _timeline_ids(service.timeline(slug, text="azure", as_of=date(2023, 1, 1))) == [
+        ids["older_summary"]
+    ]
+    seen, cursor = [], ""
+    while cursor is not None:
+        page = service.timeline(slug, text="azure", after=cursor, limit=1)
+        seen += _timeline_ids(page)
+        cursor = page.cursor
+    assert seen == in_valid_time
+    believed = clock.advance(seconds=1)
+    service.append(slug, [draft("EventRetracted", "2024-01-01", target_id=ids["in_summary"],
+                                reason="never happened")])  # fmt: skip
+    assert ids["in_summary"] not in _timeline_ids(service.timeline(slug, text="azure"))
+    assert ids["in_summary"] in _timeline_ids(
+        service.timeline(slug, text="azure", known_at=believed)
+    )
+    with pytest.raises(BadSearch):
+        service.timeline(slug, text="  …  ")
+
+
 def _answers(service: PactlogService) -> list[Any]:
     slug, _ = _timeline(service)
     service.append(slug, [_event("RiskFlagged", "2021", "Single cloud: Azure dependency",
@@ -144,6 +178,8 @@ def _answers(service: PactlogService) -> list[Any]:
             found.append(
                 [(h.tier, h.event["summary"], h.snippet, h.highlights) for h in answer.hits]
             )
+            page = service.timeline(slug, text=query, **options)
+            found.append([event["summary"] for event in page.events])
     return found
 
 

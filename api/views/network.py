@@ -12,10 +12,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError
 
+from api.charts import short_amount
 from api.errors import Problem
 from api.schemas import Instant, PeriodBound
 from api.services import pactlog
-from api.views.dashboard import short_amount
 from api.web import authorize, operation
 from service.read.organizations import Network
 

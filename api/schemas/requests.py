@@ -46,6 +46,22 @@ class DateRange(Strict):
             raise ValidationError("`from` is after `to`.", "from")
 
 
+def cursor_param() -> fields.String:
+    return fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "From a previous page's `next_cursor`."},
+    )
+
+
+def page_size_param(description: str) -> QueryInteger:
+    return QueryInteger(
+        load_default=100,
+        validate=validate.Range(min=1, max=MAX_PAGE),
+        metadata={"description": description},
+    )
+
+
 def min_confidence_field() -> fields.String:
     return fields.String(
         load_default=None,
@@ -67,16 +83,8 @@ class KnowledgeQuery(ReadQuery):
 
 
 class TrustQuery(KnowledgeQuery):
-    cursor = fields.String(
-        load_default="",
-        validate=validate.Length(max=200),
-        metadata={"description": "From a previous page's `next_cursor`."},
-    )
-    limit = QueryInteger(
-        load_default=100,
-        validate=validate.Range(min=1, max=MAX_PAGE),
-        metadata={"description": "Contributions per page."},
-    )
+    cursor = cursor_param()
+    limit = page_size_param("Contributions per page.")
     contributions = fields.String(
         load_default="page",
         validate=validate.OneOf(("page", "all")),
@@ -163,16 +171,8 @@ class TimelineQuery(KnowledgeQuery, DateRange):
         validate=validate.OneOf(CONFIDENCE_LEVELS),
         metadata={"description": "At least this confidence: rumored < reported < confirmed."},
     )
-    cursor = fields.String(
-        load_default="",
-        validate=validate.Length(max=200),
-        metadata={"description": "From a previous page's `next_cursor`."},
-    )
-    limit = QueryInteger(
-        load_default=100,
-        validate=validate.Range(min=1, max=MAX_PAGE),
-        metadata={"description": "Page size."},
-    )
+    cursor = cursor_param()
+    limit = page_size_param("Page size.")
 
     @validates_schema
     def _known_types(self, values: dict[str, Any], **kwargs: Any) -> None:

@@ -51,6 +51,8 @@ class PageQuery(Schema):
     partnership = Slug(load_default=None)
     as_of = PeriodBound(load_default=None)
     known_at = Instant(load_default=None)
+    # Which investment figures the headline and charts count (all, or at least this confidence).
+    min_confidence = fields.String(load_default=None, validate=validate.OneOf(CONFIDENCE_LEVELS))
     # The timeline's filter and page.
     type = fields.String(load_default=None, validate=validate.OneOf(tuple(CATALOG)))
     confidence = fields.String(load_default=None, validate=validate.OneOf(CONFIDENCE_LEVELS))
@@ -79,7 +81,8 @@ class TimelineFilter:
 def page() -> Response:
     """The dashboard: trust and investments over time, disputes, risks, the timeline, live.
 
-    Query: `partnership`, `as_of` (replay the page as of that date), `known_at` (as known on).
+    Query: `partnership`, `as_of` (replay the page as of that date), `known_at` (as known on),
+    `min_confidence` (count only investment figures at least this sure).
     Needs anonymous reads (`PACTLOG_ANONYMOUS_READS=1`, the default of `pactlog serve`).
     """
     try:
@@ -101,7 +104,9 @@ def page() -> Response:
     slug = landing(partnerships, args["partnership"], request.cookies.get(REMEMBERED))
     chosen = TimelineFilter(args["type"], args["confidence"], args["q"], args["page"])
     view = (
-        build_view(service, slug, args["as_of"], args["known_at"], chosen)
+        build_view(
+            service, slug, args["as_of"], args["known_at"], chosen, args["min_confidence"]
+        )
         if slug is not None
         else None
     )
@@ -214,6 +219,7 @@ class View:
     first_day: date
     last_position: int
     series_url: str
+    min_confidence: str | None = None
     charts: list[Chart] = field(default_factory=list)
 
 
@@ -235,13 +241,14 @@ def build_view(
     as_of: date | None,
     known_at: datetime | None,
     shown: TimelineFilter | None = None,
+    min_confidence: str | None = None,
 ) -> View:
-    answer = service.state(slug, as_of, known_at)
+    answer = service.state(slug, as_of, known_at, min_confidence)
     whole = service.window(slug, known_at=known_at)
     cut = service.window(slug, as_of=as_of, known_at=known_at)
     start, end = cut.start, cut.end
     step = auto_step(start, end)
-    rows = service.headlines(slug, start, end, step, known_at).points
+    rows = service.headlines(slug, start, end, step, known_at, min_confidence).points
     shown = shown or TimelineFilter()
     try:
         timeline = service.timeline(
@@ -258,6 +265,8 @@ def build_view(
     query: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(), "step": step.value}
     if known_at is not None:
         query["known_at"] = known_at.isoformat()
+    if min_confidence is not None:
+        query["min_confidence"] = min_confidence
     view = View(
         slug=slug,
         as_of=as_of,
@@ -276,6 +285,7 @@ def build_view(
         first_day=min(whole.start, whole.end),
         last_position=service.last_position(),
         series_url=url_for("series.series", slug=slug, metric="trust", **query),
+        min_confidence=min_confidence,
     )
     view.charts = [trust_chart(rows, start, end), invested_chart(rows, start, end)]
     return view

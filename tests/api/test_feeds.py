@@ -478,3 +478,25 @@ def test_the_grafana_dashboard_asks_for_its_inputs_and_lists_the_partnerships(
     answer = client.get(query["url"].replace("${pactlog}", ""), headers=reader).get_json()
     slugs = [row[query["columns"][0]["selector"]] for row in answer[query["root_selector"]]]
     assert partnership["current"]["value"] in slugs
+
+
+def test_the_page_counts_only_figures_as_sure_as_asked_like_the_state(
+    client: FlaskClient, reader: dict[str, str], loaded: list[dict[str, Any]]
+) -> None:
+    def invested(html: str) -> list[str]:
+        return re.findall(r'class="amount" data-total="([0-9.]+)"', html)
+
+    def totals(query: str) -> list[str]:
+        state = client.get(f"/v1/partnerships/{SLUG}/state{query}", headers=reader).get_json()
+        return [sums["total"] for sums in state["state"]["investments"]["totals"].values()]
+
+    everything = client.get(f"/?partnership={SLUG}", headers=reader).get_data(as_text=True)
+    confirmed = client.get(
+        f"/?partnership={SLUG}&min_confidence=confirmed", headers=reader
+    ).get_data(as_text=True)
+    assert invested(everything) == totals("")
+    assert invested(confirmed) == totals("?min_confidence=confirmed")
+    assert invested(confirmed) != invested(everything)
+    assert "min_confidence=confirmed" in confirmed  # the series links and the filter keep it
+    assert 'id="counted"' in confirmed
+    assert 'id="counted"' not in everything

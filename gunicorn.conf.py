@@ -44,6 +44,9 @@ timeout = 60
 graceful_timeout = 20
 accesslog = None
 errorlog = "-"
+# gunicorn ≥ 27's control socket is one path per user: the API's and the stream process's
+# masters (and every test stack) would take it from one another. Nothing here uses it.
+control_socket_disable = True
 
 # Set before any worker imports prometheus_client (the workers import the app after the fork).
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -148,7 +148,9 @@ def projector(database_url: str) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        _stop(process)
+        # Killed if still busy after a few seconds: its work is transactional (a page and its
+        # tracking record commit together), and the figures are taken by then.
+        _stop(process, grace=5)
 
 
 def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:

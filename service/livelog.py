@@ -156,9 +156,9 @@ class LogWatch:
     def _knows(self, position: int) -> bool:
         return self.keeps_tail and 0 <= self._origin <= position
 
-    def wait_past(self, position: int, timeout: float, partnership: str | None = None) -> None:
+    def wait_past(self, position: int, timeout: float, partnership: str | None = None) -> bool:
         """Until the log moves past `position` (with `partnership`: until that partnership's
-        events do), or `timeout` seconds."""
+        events do), or `timeout` seconds; whether it moved."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -181,7 +181,7 @@ class LogWatch:
             if self._waiting == 1:
                 self._wanted.notify()
             try:
-                waiting.wait_for(moved, timeout)
+                return waiting.wait_for(moved, timeout)
             finally:
                 self._waiting -= 1
 

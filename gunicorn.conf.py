@@ -35,9 +35,10 @@ else:
     worker_class = "gevent"
     worker_connections = int(os.environ.get("PACTLOG_STREAM_CONNECTIONS", "10000"))
     os.environ.setdefault("PACTLOG_STREAM_MAX_CLIENTS", str(max(1, worker_connections - 100)))
-    # A stream costs a greenlet here, so a slice may last longer (fewer reconnections, each a
-    # request with its token check); the watch looks for others' appends this often.
-    os.environ.setdefault("PACTLOG_STREAM_MAX_SECONDS", "300")
+    # A stream costs a greenlet here, so a slice may last longer: fewer reconnections (each a
+    # request with its token check), while a revoked token or signed-out session still stops
+    # receiving within a minute. The watch looks for others' appends this often.
+    os.environ.setdefault("PACTLOG_STREAM_MAX_SECONDS", "60")
     os.environ.setdefault("PACTLOG_STREAM_POLL_SECONDS", "0.25")
 preload_app = False  # the event store must be built after the fork
 timeout = 60

@@ -32,6 +32,7 @@ from service.pactlog import PactlogService
 FOLLOWED = "news"
 OPEN_AT_ONCE = 100  # connections being opened at the same time
 ID_LINE = re.compile(rb"(?:^|\n)id: (\d+)\n")
+END = re.compile(rb"\r\n0\r\n\r\n$")  # the last chunk of a response
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Streams:
         self.after = after
         self.clients: list[Client] = []
         self.refused = 0
+        self.reconnections = 0
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.tasks: list[asyncio.Task[None]] = []
@@ -88,14 +90,7 @@ class Streams:
 
     async def _open(self) -> Client | None:
         reader, writer = await asyncio.open_connection(self.host, self.port)
-        writer.write(
-            (
-                f"GET /v1/stream?partnership={self.partnership}&after={self.after} HTTP/1.1\r\n"
-                f"Host: {self.host}:{self.port}\r\n"
-                "Accept: text/event-stream\r\n"
-                f"Authorization: Bearer {TOKEN}\r\n\r\n"
-            ).encode()
-        )
+        writer.write(self._request(None))
         head = await reader.readuntil(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 200"):
             self.refused += 1
@@ -104,15 +99,32 @@ class Streams:
         await reader.readuntil(b"retry:")  # the stream has begun
         return Client(reader, writer)
 
+    def _request(self, last_event_id: int | None) -> bytes:
+        resume = "" if last_event_id is None else f"Last-Event-ID: {last_event_id}\r\n"
+        return (
+            f"GET /v1/stream?partnership={self.partnership}&after={self.after} HTTP/1.1\r\n"
+            f"Host: {self.host}:{self.port}\r\n"
+            "Accept: text/event-stream\r\n"
+            f"Authorization: Bearer {TOKEN}\r\n{resume}\r\n"
+        ).encode()
+
     async def _read(self, client: Client) -> None:
-        """Read whatever comes; note when each position's `id:` line first arrives."""
+        """Read whatever comes; note when each position's `id:` line first arrives; when a
+        response ends (its slice is over), ask again on the same connection with the last id,
+        as EventSource does."""
         window = b""
+        last: int | None = None
         with contextlib.suppress(Exception):
             while chunk := await client.reader.read(65536):
                 now = time.monotonic()
                 window = window[-32:] + chunk
                 for found in ID_LINE.findall(window):
                     client.seen.setdefault(int(found), now)
+                    last = max(last or 0, int(found))
+                if END.search(window):
+                    client.writer.write(self._request(last))
+                    self.reconnections += 1
+                    window = b""
 
     async def _close_all(self) -> None:
         for task in self.tasks:

@@ -1,5 +1,6 @@
 """gunicorn's settings for pactlog: several stateless workers, each building its own service
-after the fork (no preload), with a connection pool sized for its threads.
+after the fork (no preload), with a connection pool sized for its threads; with
+`PACTLOG_ROLE=stream`, the live-stream process (one gevent worker holding thousands of streams).
 
 Metrics are counted across workers: prometheus-client's multiprocess mode keeps each worker's
 counters in files under `PROMETHEUS_MULTIPROC_DIR` (a fresh temporary directory unless set), and
@@ -13,16 +14,40 @@ import tempfile
 
 wsgi_app = "api.wsgi:create()"
 bind = os.environ.get("PACTLOG_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-# Threads let concurrent appends in one worker share a transaction (group commit), and each
-# open /v1/stream holds one for at most PACTLOG_STREAM_MAX_SECONDS (api/wsgi.py keeps 8 free).
-worker_class = "gthread"
-threads = int(os.environ.get("PACTLOG_THREADS", "32"))
+# Two roles, the same app: `api` (the default) answers everything; `stream` is the process that
+# nginx sends `/v1/stream` to (deploy/nginx.conf, docker-compose.yml: `PACTLOG_ROLE=stream`).
+ROLE = os.environ.get("PACTLOG_ROLE", "api").strip() or "api"
+if ROLE not in ("api", "stream"):
+    raise SystemExit(f"PACTLOG_ROLE must be api or stream, not {ROLE!r}")
+
+if ROLE == "api":
+    workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+    # Threads let concurrent appends in one worker share a transaction (group commit). A
+    # /v1/stream served here (no proxy in front) holds one for at most
+    # PACTLOG_STREAM_MAX_SECONDS (api/settings.py keeps 8 free).
+    worker_class = "gthread"
+    threads = int(os.environ.get("PACTLOG_THREADS", "32"))
+else:
+    # Live streams are idle almost all the time: each one a greenlet (a few KiB) waiting on the
+    # process's shared log watch, not a thread. One worker holds thousands; the watch reads
+    # the log once per move for all of them (service/livelog.py). See docs/performance.md.
+    workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+    worker_class = "gevent"
+    worker_connections = int(os.environ.get("PACTLOG_STREAM_CONNECTIONS", "10000"))
+    os.environ.setdefault("PACTLOG_STREAM_MAX_CLIENTS", str(max(1, worker_connections - 100)))
+    # A stream costs a greenlet here, so a slice may last longer: fewer reconnections (each a
+    # request with its token check), while a revoked token or signed-out session still stops
+    # receiving within a minute. The watch looks for others' appends this often.
+    os.environ.setdefault("PACTLOG_STREAM_MAX_SECONDS", "60")
+    os.environ.setdefault("PACTLOG_STREAM_POLL_SECONDS", "0.25")
 preload_app = False  # the event store must be built after the fork
 timeout = 60
 graceful_timeout = 20
 accesslog = None
 errorlog = "-"
+# gunicorn ≥ 27's control socket is one path per user: the API's and the stream process's
+# masters (and every test stack) would take it from one another. Nothing here uses it.
+control_socket_disable = True
 
 # Set before any worker imports prometheus_client (the workers import the app after the fork).
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -11,6 +11,7 @@ from typing import TypeVar, cast
 from flask import Flask, current_app
 
 from api.settings import Settings
+from api.sse import message
 from service.livelog import LogWatch
 from service.pactlog import PactlogService
 from service.policies import PolicyLibrary
@@ -69,7 +70,13 @@ class Services:
     def watch(self) -> LogWatch:
         """The log watch of this process's live streams."""
         return self._member(
-            "watch", lambda: LogWatch(self.pactlog.last_position, self.settings.stream_poll_seconds)
+            "watch",
+            lambda: LogWatch(
+                self.pactlog.last_position,
+                self.settings.stream_poll_seconds,
+                read_log=self.pactlog.log,
+                render=message,
+            ),
         )
 
     def existing_watch(self) -> LogWatch | None:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
+from events.envelope import RecordedEvent
 from service.export import cloud_event
 from service.livelog import LogWatch
 from service.pactlog import PactlogService
@@ -26,6 +27,12 @@ class StreamLimits:
     retry_ms: int
 
 
+def message(event: RecordedEvent) -> str:
+    """One event as the stream sends it: its position as `id:`, its CloudEvent as `data:`."""
+    payload = json.dumps(cloud_event(event), ensure_ascii=False)
+    return f"id: {event.position}\ndata: {payload}\n\n"
+
+
 def sse(
     service: PactlogService,
     watch: LogWatch,
@@ -33,32 +40,54 @@ def sse(
     partnership: str | None,
     limits: StreamLimits,
 ) -> Generator[str, None, None]:
-    """The stream's text: events strictly after `after`, for one slice of time."""
+    """The stream's text: events strictly after `after`, for one slice of time.
+
+    What is new comes from the watch's shared tail (rendered once for every stream of the
+    process); a stream further behind than the tail reads the store, a page at a time."""
     start = time.monotonic()
     deadline = start + limits.max_seconds
     beat = start + limits.heartbeat
     yield f"retry: {limits.retry_ms}\n: pactlog log after {after}\n\n"
-    scanned = after
+    scanned = marked = after
     while True:
-        batch = service.log(scanned, BATCH)
-        for event in batch:
-            if partnership is None or event.partnership == partnership:
-                payload = json.dumps(cloud_event(event), ensure_ascii=False)
-                yield f"id: {event.position}\ndata: {payload}\n\n"
-            elif event is batch[-1]:
-                yield f"id: {event.position}\n\n"  # progress past others' events
+        batch: list[tuple[int, str, str]] = []
+        skipped = scanned if partnership is None else watch.skip(scanned, partnership)
+        if skipped > scanned:
+            scanned = skipped  # past others' events only: nothing to read
+        else:
+            batch = _next(service, watch, scanned)
+        chunk = [text for _, owner, text in batch if partnership in (None, owner)]
+        if chunk:
+            yield "".join(chunk)
+            marked = max(p for p, owner, _ in batch if partnership in (None, owner))
         if batch:
-            scanned = batch[-1].position
+            scanned = batch[-1][0]
         now = time.monotonic()
         if now >= deadline:
-            yield ": reconnect to go on\n\n"
+            yield f"{_progress(scanned, marked)}: reconnect to go on\n\n"
             return
         if len(batch) == BATCH:
             continue
         if now >= beat:
-            yield ": heartbeat\n\n"
+            yield f"{_progress(scanned, marked)}: heartbeat\n\n"
+            marked = scanned
             beat = now + limits.heartbeat
-        watch.wait_past(scanned, max(0.0, min(deadline, beat) - now))
+        watch.wait_past(scanned, max(0.0, min(deadline, beat) - now), partnership)
+
+
+def _progress(scanned: int, marked: int) -> str:
+    """A bare `id:` line when the stream has read past others' events since its last `id:`
+    (a reconnection does not scan them again)."""
+    return f"id: {scanned}\n\n" if scanned > marked else ""
+
+
+def _next(service: PactlogService, watch: LogWatch, after: int) -> list[tuple[int, str, str]]:
+    """The next events after `after` as (position, partnership, text): from the tail when it
+    reaches back that far, else from the store."""
+    shared = watch.after(after, BATCH)
+    if shared is not None:
+        return [(e.position, e.partnership, e.text) for e in shared]
+    return [(e.position, e.partnership, message(e)) for e in service.log(after, BATCH)]
 
 
 class Slice:

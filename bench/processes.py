@@ -1,12 +1,16 @@
-"""The production processes the benchmark drives: gunicorn and the projector, on loopback."""
+"""The production processes the benchmark drives, on loopback: gunicorn (the API, and the
+stream process), the projector, and nginx in front with deploy/nginx.conf."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -56,7 +60,10 @@ def _env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, workers: int = 2, threads: int = 8) -> Iterator[Api]:
+def gunicorn(
+    database_url: str, workers: int = 2, threads: int = 8, role: str = "api", **extra: str
+) -> Iterator[Api]:
+    """gunicorn.conf.py as production runs it: `role` "api" (gthread) or "stream" (gevent)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")],
@@ -64,9 +71,11 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 8) -> Iterator[
         env=_env(
             database_url,
             PACTLOG_BIND=f"127.0.0.1:{port}",
+            PACTLOG_ROLE=role,
             WEB_CONCURRENCY=str(workers),
             PACTLOG_THREADS=str(threads),
             PACTLOG_PROJECT_INLINE="false",
+            **extra,
         ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -77,6 +86,54 @@ def gunicorn(database_url: str, workers: int = 2, threads: int = 8) -> Iterator[
         yield api
     finally:
         _stop(process)
+
+
+def nginx_configuration(api: str, stream: str, port: int, prefix: Path) -> str:
+    """deploy/nginx.conf with its marked addresses changed (`api`, `stream`: host:port) and
+    nginx's files in `prefix`."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    text, apis = re.subn(r"server api:8000;", f"server {api};", text)
+    text, streams = re.subn(r"server stream:8000;", f"server {stream};", text)
+    text, listens = re.subn(r"listen 8080;", f"listen 127.0.0.1:{port};", text)
+    if (apis, streams, listens) != (1, 1, 1):
+        raise RuntimeError("deploy/nginx.conf lost its marked addresses")
+    temp = "".join(
+        f"    {kind}_temp_path {prefix / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    text = text.replace("access_log /dev/stdout;", "access_log off;")
+    return text.replace("http {\n", "http {\n" + temp, 1)
+
+
+@contextlib.contextmanager
+def nginx(api: str, stream: str) -> Iterator[str]:
+    """deploy/nginx.conf in front of `api` and `stream` (base URLs); yields its base URL."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(binary):
+        raise RuntimeError("nginx is not installed (make system-packages)")
+    with tempfile.TemporaryDirectory(prefix="pactlog-nginx-") as folder:
+        prefix = Path(folder)
+        port = free_port()
+        conf = prefix / "nginx.conf"
+        conf.write_text(
+            nginx_configuration(
+                api.removeprefix("http://"), stream.removeprefix("http://"), port, prefix
+            )
+        )
+        main = f"daemon off; pid {prefix / 'nginx.pid'};" + (
+            " user root;" if os.geteuid() == 0 else ""
+        )
+        process = subprocess.Popen(
+            [binary, "-p", str(prefix), "-c", str(conf), "-g", main],
+            stdout=subprocess.DEVNULL,
+            stderr=(prefix / "error.log").open("w"),
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_up(base + "/healthz", process)
+            yield base
+        finally:
+            _stop(process)
 
 
 @contextlib.contextmanager
@@ -91,7 +148,9 @@ def projector(database_url: str) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        _stop(process)
+        # Killed if still busy after a few seconds: its work is transactional (a page and its
+        # tracking record commit together), and the figures are taken by then.
+        _stop(process, grace=5)
 
 
 def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:

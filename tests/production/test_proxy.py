@@ -48,12 +48,16 @@ def nginx_binary() -> str:
     return binary
 
 
-def configuration_for_tests(upstream: str, port: int, prefix: Path) -> str:
-    """deploy/nginx.conf with the two marked addresses changed and nginx's files in `prefix`."""
+def configuration_for_tests(
+    upstream: str, port: int, prefix: Path, stream: str | None = None
+) -> str:
+    """deploy/nginx.conf with the marked addresses changed (the stream process's: `stream`, or
+    the API's gunicorn when there is none) and nginx's files in `prefix`."""
     text = NGINX_CONF.read_text()
     text, upstreams = re.subn(r"server api:8000;", f"server {upstream};", text)
+    text, streams = re.subn(r"server stream:8000;", f"server {stream or upstream};", text)
     text, listens = re.subn(r"listen 8080;", f"listen 127.0.0.1:{port};", text)
-    assert (upstreams, listens) == (1, 1), "deploy/nginx.conf lost its marked addresses"
+    assert (upstreams, streams, listens) == (1, 1, 1), "deploy/nginx.conf lost its marked addresses"
     temp = "".join(
         f"    {kind}_temp_path {prefix / kind};\n"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -62,13 +66,13 @@ def configuration_for_tests(upstream: str, port: int, prefix: Path) -> str:
 
 
 @contextlib.contextmanager
-def running_proxy(upstream: str, workdir: Path) -> Iterator[Proxy]:
+def running_proxy(upstream: str, workdir: Path, stream: str | None = None) -> Iterator[Proxy]:
     binary = nginx_binary()
     prefix = workdir / "nginx"
     prefix.mkdir()
     port = free_port()
     conf = prefix / "nginx.conf"
-    conf.write_text(configuration_for_tests(upstream, port, prefix))
+    conf.write_text(configuration_for_tests(upstream, port, prefix, stream))
     log = prefix / "output.log"
     main = f"daemon off; pid {prefix / 'nginx.pid'};" + (" user root;" if os.geteuid() == 0 else "")
     with log.open("w") as output:

@@ -104,9 +104,7 @@ def page() -> Response:
     slug = landing(partnerships, args["partnership"], request.cookies.get(REMEMBERED))
     chosen = TimelineFilter(args["type"], args["confidence"], args["q"], args["page"])
     view = (
-        build_view(
-            service, slug, args["as_of"], args["known_at"], chosen, args["min_confidence"]
-        )
+        build_view(service, slug, args["as_of"], args["known_at"], chosen, args["min_confidence"])
         if slug is not None
         else None
     )

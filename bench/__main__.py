@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import measure
+from bench import measure, reads
 from bench.processes import gunicorn, peak_rss_kib, projector
 from bench.workload import last_day
 from service.pactlog import PactlogService
@@ -47,6 +47,8 @@ class Sizes:
     read_repeats: int = 20
     memory: tuple[int, ...] = (100_000, 1_000_000)
     runs: int = 3
+    dashboard_history: int = 100_000
+    dashboard_seconds: float = 3
 
 
 QUICK = Sizes(
@@ -62,9 +64,13 @@ QUICK = Sizes(
     order_history=300,
     backdated=3,
     read_repeats=3,
-    memory=(200,),
+    memory=(100, 200),
     runs=1,
+    dashboard_history=200,
+    dashboard_seconds=1,
 )
+# Figure groups, for `--only` (all by default).
+GROUPS = ("appends", "history", "order", "rebuild", "memory", "reads")
 
 
 @dataclass(frozen=True)
@@ -172,11 +178,33 @@ def bench_store(
     sizes: Sizes,
     million: bool,
     log: Callable[[str], None],
+    only: tuple[str, ...] = GROUPS,
 ) -> list[Row]:
     rows: list[Row] = []
+    if {"appends", "history", "order", "rebuild"} & set(only):
+        rows += bench_writes(store, fresh, sizes, log, only)
+    if "reads" in only:
+        figures = reads.bench_reads(
+            store, fresh, sizes.dashboard_history, sizes.dashboard_seconds, sizes.runs, log
+        )
+        rows += [Row(store, *figure) for figure in figures]
+    if "memory" in only:
+        rows += bench_memory(store, fresh, sizes, million, log)
+    return rows
+
+
+def bench_writes(
+    store: str,
+    fresh: Callable[[], contextlib.AbstractContextManager[str]],
+    sizes: Sizes,
+    log: Callable[[str], None],
+    only: tuple[str, ...],
+) -> list[Row]:
+    rows: list[Row] = []
+    runs = {group: sizes.runs if group in only else 0 for group in GROUPS}
     log(f"[{store}] the library's rates")
     library: dict[str, list[float]] = {"single": [], "batch": [], "replay": []}
-    for _ in range(sizes.runs):
+    for _ in range(runs["appends"]):
         with fresh() as url:
             rates = measure.library_rates(
                 url, sizes.library_single, sizes.batches, sizes.batch_size
@@ -190,7 +218,7 @@ def bench_store(
     log(f"[{store}] appends over HTTP (gunicorn {workers} worker(s) x 8 threads, projector on)")
     single: list[float] = []
     batch: list[float] = []
-    for run in range(sizes.runs):
+    for run in range(runs["appends"]):
         with fresh() as url, gunicorn(url, workers=workers) as api, projector(url):
             single.append(
                 measure.http_single_rate(
@@ -234,23 +262,27 @@ def bench_store(
         measure.build_history(service, "big", sizes.big_history)
         service.catch_up()
         append_small = repeat(
-            sizes.runs, lambda: measure.append_rate(service, "small", sizes.appends)
+            runs["history"], lambda: measure.append_rate(service, "small", sizes.appends)
         )
-        append_big = repeat(sizes.runs, lambda: measure.append_rate(service, "big", sizes.appends))
+        append_big = repeat(
+            runs["history"], lambda: measure.append_rate(service, "big", sizes.appends)
+        )
         service.catch_up()
         reads_small = [
-            measure.read_latencies(service, "small", sizes.read_repeats) for _ in range(sizes.runs)
+            measure.read_latencies(service, "small", sizes.read_repeats)
+            for _ in range(runs["history"])
         ]
         reads_big = [
-            measure.read_latencies(service, "big", sizes.read_repeats) for _ in range(sizes.runs)
+            measure.read_latencies(service, "big", sizes.read_repeats)
+            for _ in range(runs["history"])
         ]
         backdated = [
-            measure.backdated_cost(service, "big", sizes.backdated) for _ in range(sizes.runs)
+            measure.backdated_cost(service, "big", sizes.backdated) for _ in range(runs["history"])
         ]
         total = service.last_position()
-        rebuild = repeat(sizes.runs, lambda: total / measure.timed(service.rebuild))
+        rebuild = repeat(runs["rebuild"], lambda: total / measure.timed(service.rebuild))
         replay = repeat(
-            sizes.runs,
+            runs["rebuild"],
             lambda: total / measure.timed(lambda: measure.replay_and_decode(service.app)),
         )
         service.close()
@@ -287,7 +319,7 @@ def bench_store(
             False,
         )
     )
-    points = int(reads_big[0]["points"])
+    points = int(reads_big[0]["points"]) if reads_big else 0
     rows.append(
         Row(
             store,
@@ -310,7 +342,8 @@ def bench_store(
             False,
         )
     )
-    rows += bench_order(store, fresh, sizes, log)
+    if "order" in only:
+        rows += bench_order(store, fresh, sizes, log)
     rows.append(
         Row(
             store,
@@ -323,35 +356,37 @@ def bench_store(
         )
     )
 
+    return [row for row in rows if row.ours]
+
+
+def bench_memory(
+    store: str,
+    fresh: Callable[[], contextlib.AbstractContextManager[str]],
+    sizes: Sizes,
+    million: bool,
+    log: Callable[[str], None],
+) -> list[Row]:
+    """Peak RSS of an API worker and of the projector at the largest size over the smallest."""
+    peaks: dict[int, tuple[int, int]] = {}
     for events in sizes.memory:
         if events >= 1_000_000 and store == "postgres" and not million:
             continue
         log(f"[{store}] peak memory at {events:,} events")
         with fresh() as url:
-            api_kib, projector_kib = memory_at(url, events)
-        rows.append(
-            Row(
-                store,
-                f"peak RSS at {events:,} events: API worker (MiB)",
-                [api_kib / 1024],
-                [1.0],
-                "MiB",
-                "",
-                False,
-            )
+            peaks[events] = memory_at(url, events)
+    small, big = min(peaks), max(peaks)
+    return [
+        Row(
+            store,
+            f"peak RSS at {big:,} vs {small:,} events: {process} (MiB)",
+            [peaks[big][index] / 1024],
+            [peaks[small][index] / 1024],
+            "MiB",
+            "≤ 1.2",
+            False,
         )
-        rows.append(
-            Row(
-                store,
-                f"peak RSS at {events:,} events: projector (MiB)",
-                [projector_kib / 1024],
-                [1.0],
-                "MiB",
-                "",
-                False,
-            )
-        )
-    return rows
+        for index, process in enumerate(("API worker", "projector"))
+    ]
 
 
 def memory_at(url: str, events: int) -> tuple[int, int]:
@@ -415,12 +450,8 @@ def render(rows: list[Row], sizes: Sizes, started: datetime, seconds: float) -> 
         "| --- | --- | ---: | ---: | ---: | ---: | :---: |",
     ]
     for row in rows:
-        baseline = (
-            ""
-            if row.unit == "MiB"
-            else (f"{statistics.median(row.baseline):.4g}{row.spread(row.baseline)}")
-        )
-        ratio = "" if row.unit == "MiB" else f"{row.ratio:.2f}"
+        baseline = f"{statistics.median(row.baseline):.4g}{row.spread(row.baseline)}"
+        ratio = f"{row.ratio:.2f}"
         met = {True: "yes", False: "**no**", None: ""}[row.met]
         lines.append(
             f"| {row.store} | {row.figure} | {statistics.median(row.ours):.4g}"
@@ -448,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--million", action="store_true", help="1M-event memory on PostgreSQL too")
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument(
+        "--only", default=",".join(GROUPS), help=f"figure groups, of {','.join(GROUPS)}"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get(
             "PACTLOG_BENCH_DATABASE_URL",
@@ -470,7 +504,8 @@ def main(argv: list[str] | None = None) -> int:
         def fresh(store: str = store) -> contextlib.AbstractContextManager[str]:
             return sqlite_url() if store == "sqlite" else postgres_url(options.postgres)
 
-        rows += bench_store(store, fresh, sizes, options.million, log)
+        only = tuple(options.only.split(","))
+        rows += bench_store(store, fresh, sizes, options.million, log, only)
     report = render(rows, sizes, started, time.monotonic() - clock)
     print(report)
     options.output.write_text(report, encoding="utf-8")

@@ -18,6 +18,8 @@ FIGURES = (
     "rows per event",
     "rebuild all projections",
     "peak RSS",
+    "conditional (304)",
+    "timeline page",
 )
 
 
@@ -34,10 +36,10 @@ def test_the_benchmark_runs_on_sqlite_and_writes_its_results(tmp_path):
     report = run_quick(tmp_path, "sqlite")
     for figure in FIGURES:
         assert figure in report
-    assert report.count("| sqlite |") == 12
+    assert report.count("| sqlite |") == 20
 
 
 @pytest.mark.postgres
 def test_the_benchmark_runs_on_postgres(tmp_path, postgres_url):
     report = run_quick(tmp_path, "postgres", postgres_url)
-    assert report.count("| postgres |") == 12
+    assert report.count("| postgres |") == 20

@@ -193,6 +193,17 @@ class PactlogService:
     # --- queries -------------------------------------------------------------------------------
 
     @translated
+    def read_stamp(self, slug: str) -> tuple[int, int, str] | None:
+        """What every read of one partnership (state, trust, timeline, series, diff; any
+        `as_of`, `known_at`) depends on: its version and position in the view and today's
+        date (a current state fades with the days). Equal stamps, equal answers: a cache key.
+        None while the view holds nothing of it (no answer to keep)."""
+        found = self._cuts.stamp(slug)
+        if found is None:
+            return None
+        return (*found, self.clock().date().isoformat())
+
+    @translated
     def knowledge(
         self, slug: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> Knowledge:

@@ -13,18 +13,44 @@ of `min_confidence=confirmed` figures without folding again.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Rounded,
+)
 from typing import Any
 
 from events.catalog import CONFIDENCE_LEVELS
 from events.envelope import RecordedEvent
-from events.fields import add_amounts
+from events.fields import canonical_amount
 from events.figures import TRANCHE_STATUSES, claim_bounds
 
 Section = dict[str, dict[str, Any]]
 # One status's sums: [chosen, low, high, undisclosed count], amounts as canonical strings.
 Sums = list[Any]
 STATUS_FIELDS = ("firm", "contingent", "paid", "total", "low", "high", "undisclosed")
+
+
+# With every digit a Decimal may have, an addition of finite amounts is exact: the same sum as
+# `events.fields.add_amounts` (which sizes a context for each addition), in a quarter of the time
+# (the projector adds three amounts per investment, and more per day summary). Rounding would be
+# refused all the same (the traps).
+_EXACT = Context(
+    prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, Rounded, InvalidOperation]
+)
+
+
+def add_amounts(*amounts: str | Decimal) -> str:
+    """The exact sum of amounts, canonical (`events.fields.canonical_amount`)."""
+    total = Decimal(0)
+    for amount in amounts:
+        total = _EXACT.add(total, amount if isinstance(amount, Decimal) else Decimal(amount))
+    return canonical_amount(total)
 
 
 def _empty_levels() -> dict[str, dict[str, Sums]]:

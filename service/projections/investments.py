@@ -49,6 +49,8 @@ def add_amounts(*amounts: str | Decimal) -> str:
     """The exact sum of amounts, canonical (`events.fields.canonical_amount`)."""
     total = Decimal(0)
     for amount in amounts:
+        if amount == "0":
+            continue  # most of a summary's sums: adding nothing changes no digit of the total
         total = _EXACT.add(total, amount if isinstance(amount, Decimal) else Decimal(amount))
     return canonical_amount(total)
 
@@ -148,7 +150,12 @@ def _merge_levels(into: dict[str, dict[str, Sums]], levels: dict[str, dict[str, 
         for status, sums in statuses.items():
             target = into[level][status]
             for index in range(3):
-                target[index] = add_amounts(target[index], sums[index])
+                if sums[index] != "0":  # sums are canonical: 0 + a sum is that sum
+                    target[index] = (
+                        sums[index]
+                        if target[index] == "0"
+                        else add_amounts(target[index], sums[index])
+                    )
             target[3] += sums[3]
 
 

@@ -85,6 +85,35 @@ def _shape(path: Path) -> Path:
     return tuple(part if part in _NAMES else ANY for part in path)
 
 
+# `_kind(_shape(path))` by path (the projector asks it for every value an event sets).
+_KINDS: dict[Path, tuple[bool, bool, tuple[Any, ...]]] = {}
+_KINDS_KEPT = 100_000
+
+
+def _kind_at(path: Path) -> tuple[bool, bool, tuple[Any, ...]]:
+    found = _KINDS.get(path)
+    if found is None:
+        found = _kind(_shape(path))
+        if len(_KINDS) < _KINDS_KEPT:
+            _KINDS[path] = found
+    return found
+
+
+@functools.cache
+def _only_sums_below(shape: Path) -> bool:
+    """Whether every value below a dict of this shape is a sum: its level's and status's sums
+    (`levels`: {level: {status: [sums]}}, built whole by the fold), nothing an event sets."""
+    return any(
+        len(pattern) > len(shape)
+        and _matches(shape, pattern[: len(shape)])
+        and all(part == ANY for part in pattern[len(shape) :])
+        for pattern in ADDITIVE
+    ) and not any(
+        len(pattern) > len(shape) and _matches(shape, pattern[: len(shape)])
+        for pattern in (*APPENDED, *(p for p, _ in UNSET))
+    )
+
+
 def _collect(
     folded: dict[str, Any], start: dict[str, Any], path: Path, out: list[tuple[Path, bool]]
 ) -> None:
@@ -92,10 +121,13 @@ def _collect(
         if name in start and start[name] == value:
             continue  # untouched
         if type(value) is dict:
+            here = (*path, name)
+            if name == "levels" and _only_sums_below(_shape(here)):
+                continue
             below = start.get(name)
-            _collect(value, below if type(below) is dict else {}, (*path, name), out)
+            _collect(value, below if type(below) is dict else {}, here, out)
             continue
-        additive, appended, unset = _kind(_shape((*path, name)))
+        additive, appended, unset = _kind_at((*path, name))
         if additive or any(type(value) is type(u) and value == u for u in unset):
             continue
         out.append(((*path, name), appended))

@@ -38,6 +38,8 @@ MAX_TERMS = 12
 
 def fold(text: str) -> str:
     """Lower case without accents (`Société` → `societe`)."""
+    if text.isascii():
+        return text.lower()  # nothing to decompose, no accents: the same, without the walk
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 

@@ -129,6 +129,7 @@ class Kept:
     body: bytes
     mimetype: str
     headers: tuple[tuple[str, str], ...]
+    etag: str = ""  # unquoted, strong (its `ETag` header is among `headers`)
 
 
 class KeptAnswers:
@@ -204,10 +205,30 @@ def kept(slug: str, answer: Callable[[], Any]) -> Any:
         if found is None:
             return _conditional(result)
         answers.put(key, found)
+    if _unchanged(found):
+        # What `make_conditional` answers, without the body it would drop.
+        return current_app.response_class(
+            status=304, mimetype=found.mimetype, headers=found.headers
+        )
     response = current_app.response_class(found.body, mimetype=found.mimetype)
     response.headers.extend(found.headers)
     response.make_conditional(request)
     return response
+
+
+def _unchanged(found: Kept) -> bool:
+    """Whether this request's `If-None-Match` (weakly) matches the kept answer, and nothing
+    else conditional (a range, `If-Match`) asks for Werkzeug's full treatment."""
+    environ = request.environ
+    if (
+        not found.etag
+        or "HTTP_IF_NONE_MATCH" not in environ
+        or "HTTP_RANGE" in environ
+        or "HTTP_IF_MATCH" in environ
+        or request.method not in ("GET", "HEAD")
+    ):
+        return False
+    return request.if_none_match.contains_weak(found.etag)
 
 
 def _stamp(slug: str) -> tuple[Any, ...] | None:
@@ -254,8 +275,10 @@ def _keep(result: Any) -> Kept | None:
         response.headers["Cache-Control"] = "no-cache"  # cache, but ask with the ETag first
         response.add_etag()
     headers = tuple((k, v) for k, v in response.headers.items() if k != "Content-Length")
+    etag, weak = response.get_etag()
     return Kept(
         response.get_data(),
         response.mimetype or "application/json",
         tuple((k, v) for k, v in headers if k != "Content-Type"),
+        "" if etag is None or weak else etag,
     )

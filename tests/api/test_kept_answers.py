@@ -130,3 +130,23 @@ def test_kept_answers_stay_within_their_bytes() -> None:
     assert answers.get(0) is None
     answers.put("big", Kept(b"x" * 101, "application/json", ()))
     assert answers.get("big") is None
+
+
+@pytest.mark.parametrize("url", READS)
+def test_a_304_from_a_kept_answer_is_the_one_werkzeug_gives(
+    client: FlaskClient,
+    writer: dict[str, str],
+    loaded: list[dict[str, Any]],
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    etag = client.get(url, headers=writer).headers["ETag"]
+    conditional = {**writer, "If-None-Match": etag, "X-Request-ID": "same"}
+    short = client.get(url, headers=conditional)
+    monkeypatch.setattr("api.headers._unchanged", lambda found: False)
+    full = client.get(url, headers=conditional)
+    assert short.status_code == full.status_code == 304
+    assert short.data == full.data == b""
+    assert sorted(short.headers.items()) == sorted(full.headers.items())
+    ranged = client.get(url, headers={**conditional, "Range": "bytes=0-1"})
+    assert ranged.status_code in (206, 304)

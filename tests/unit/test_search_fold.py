@@ -22,3 +22,8 @@ def test_fold_is_the_same_for_any_text(text: str) -> None:
 
 def test_fold_drops_accents() -> None:
     assert fold("Société Générale") == "societe generale"
+
+
+def test_no_character_before_the_first_combining_mark_combines() -> None:
+    assert not [c for c in map(chr, range(0x300)) if unicodedata.combining(c)]
+    assert fold("Alpha · Beta") == "alpha · beta"

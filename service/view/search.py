@@ -90,10 +90,8 @@ def entry(body: dict[str, Any], from_version: int) -> tuple[Any, ...]:
     )
 
 
-INSERT = (
-    "INSERT INTO {search} (partnership, event_id, from_version, summary, names, sources) "
-    "VALUES (%s, %s, %s, %s, %s, %s)"
-)
+COLUMNS = "partnership, event_id, from_version, summary, names, sources"
+INSERT = "INSERT INTO {search} (" + COLUMNS + ") VALUES (%s, %s, %s, %s, %s, %s)"
 
 
 def sqlite_statements(table: str) -> list[str]:

@@ -3,10 +3,11 @@ events, the same view, the same answers."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from events.envelope import parse_event
 from service.pactlog import PactlogService
@@ -79,3 +80,38 @@ def test_a_rebuild_gives_the_same_answers(database_url: str) -> None:
     assert service.rebuild() == len(example_lines())
     assert answers() == before
     service.close()
+
+
+def test_a_page_large_enough_to_be_copied_projects_and_rebuilds_the_same(
+    database_url: str,
+) -> None:
+    """On PostgreSQL a page of 50 rows or more is sent by COPY: the same view, and a page
+    projected twice is refused as before (the projector then leaves the other's work)."""
+    service = PactlogService(database_url, project_inline=False)
+    load_example(service)
+    service.append(SLUG, [parse_event(investment_line(day), SLUG) for day in range(1, 121)])
+    assert service.catch_up() == len(example_lines()) + 120
+    before = [service.state(SLUG), service.timeline(SLUG, limit=1000)]
+    assert service.rebuild() == len(example_lines()) + 120
+    assert [service.state(SLUG), service.timeline(SLUG, limit=1000)] == before
+    view, app = service.view, service.app
+    page = [recorded(app, n) for n in every_notification(service)[-100:]]
+    with pytest.raises(IntegrityError):
+        view.process(page, Tracking(app.name, page[-1].position + 1000))
+    service.close()
+
+
+def investment_line(day: int) -> dict[str, object]:
+    return {
+        "type": "InvestmentMade",
+        "occurred_on": (date(2019, 1, 1) + timedelta(days=day * 3)).isoformat(),
+        "summary": f"Tranche {day}",
+        "confidence": "reported",
+        "data": {
+            "investor": "Microsoft",
+            "amount": str(1000 + day),
+            "currency": "USD",
+            "instrument": "equity",
+            "status": "paid",
+        },
+    }

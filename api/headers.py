@@ -192,6 +192,7 @@ def kept(slug: str, answer: Callable[[], Any]) -> Any:
         return _conditional(answer())  # nothing projected of it (yet): nothing to keep
     key = (
         request.endpoint,
+        request.script_root,  # the timeline's `next` link carries it
         request.path,
         request.query_string,
         request.headers.get("Accept", ""),

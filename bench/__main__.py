@@ -4,8 +4,8 @@ and PostgreSQL, every figure next to its baseline measured in the same run, as a
 Prints a table and writes bench/RESULTS.md (machine, date, medians of several runs, spread).
 `--quick` runs tiny sizes (the test suite's smoke test); `--million` adds the 1,000,000-event
 memory figures on PostgreSQL too (SQLite always has them unless --quick).
-`--only FIGURES` runs only some groups of figures (comma-separated: `figures`, the appends and
-histories; `streams`, on PostgreSQL when it is benched; `memory`).
+`--only GROUPS` runs only some groups of figures (comma-separated, of `GROUPS`: `appends`,
+`history`, `order`, `rebuild`, `reads`, `streams` (on PostgreSQL when it is benched), `memory`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench import measure, streams
+from bench import measure, reads, streams
 from bench.processes import gunicorn, peak_rss_kib, projector
 from bench.workload import last_day
 from service.pactlog import PactlogService
@@ -52,6 +52,8 @@ class Sizes:
     runs: int = 3
     stream_clients: int = 2000
     stream_seconds: float = 4
+    dashboard_history: int = 100_000
+    dashboard_seconds: float = 3
 
 
 QUICK = Sizes(
@@ -71,7 +73,11 @@ QUICK = Sizes(
     runs=1,
     stream_clients=20,
     stream_seconds=1,
+    dashboard_history=200,
+    dashboard_seconds=1,
 )
+# Figure groups, for `--only` (all by default).
+GROUPS = ("appends", "history", "order", "rebuild", "reads", "streams", "memory")
 
 
 @dataclass(frozen=True)
@@ -179,11 +185,33 @@ def bench_store(
     sizes: Sizes,
     million: bool,
     log: Callable[[str], None],
+    only: tuple[str, ...] = GROUPS,
 ) -> list[Row]:
     rows: list[Row] = []
+    if {"appends", "history", "order", "rebuild"} & set(only):
+        rows += bench_writes(store, fresh, sizes, log, only)
+    if "reads" in only:
+        figures = reads.bench_reads(
+            store, fresh, sizes.dashboard_history, sizes.dashboard_seconds, sizes.runs, log
+        )
+        rows += [Row(store, *figure) for figure in figures]
+    if "memory" in only:
+        rows += bench_memory(store, fresh, sizes, million, log)
+    return rows
+
+
+def bench_writes(
+    store: str,
+    fresh: Callable[[], contextlib.AbstractContextManager[str]],
+    sizes: Sizes,
+    log: Callable[[str], None],
+    only: tuple[str, ...],
+) -> list[Row]:
+    rows: list[Row] = []
+    runs = {group: sizes.runs if group in only else 0 for group in GROUPS}
     log(f"[{store}] the library's rates")
     library: dict[str, list[float]] = {"single": [], "batch": [], "replay": []}
-    for _ in range(sizes.runs):
+    for _ in range(runs["appends"]):
         with fresh() as url:
             rates = measure.library_rates(
                 url, sizes.library_single, sizes.batches, sizes.batch_size
@@ -197,7 +225,7 @@ def bench_store(
     log(f"[{store}] appends over HTTP (gunicorn {workers} worker(s) x 8 threads, projector on)")
     single: list[float] = []
     batch: list[float] = []
-    for run in range(sizes.runs):
+    for run in range(runs["appends"]):
         with fresh() as url, gunicorn(url, workers=workers) as api, projector(url):
             single.append(
                 measure.http_single_rate(
@@ -241,23 +269,27 @@ def bench_store(
         measure.build_history(service, "big", sizes.big_history)
         service.catch_up()
         append_small = repeat(
-            sizes.runs, lambda: measure.append_rate(service, "small", sizes.appends)
+            runs["history"], lambda: measure.append_rate(service, "small", sizes.appends)
         )
-        append_big = repeat(sizes.runs, lambda: measure.append_rate(service, "big", sizes.appends))
+        append_big = repeat(
+            runs["history"], lambda: measure.append_rate(service, "big", sizes.appends)
+        )
         service.catch_up()
         reads_small = [
-            measure.read_latencies(service, "small", sizes.read_repeats) for _ in range(sizes.runs)
+            measure.read_latencies(service, "small", sizes.read_repeats)
+            for _ in range(runs["history"])
         ]
         reads_big = [
-            measure.read_latencies(service, "big", sizes.read_repeats) for _ in range(sizes.runs)
+            measure.read_latencies(service, "big", sizes.read_repeats)
+            for _ in range(runs["history"])
         ]
         backdated = [
-            measure.backdated_cost(service, "big", sizes.backdated) for _ in range(sizes.runs)
+            measure.backdated_cost(service, "big", sizes.backdated) for _ in range(runs["history"])
         ]
         total = service.last_position()
-        rebuild = repeat(sizes.runs, lambda: total / measure.timed(service.rebuild))
+        rebuild = repeat(runs["rebuild"], lambda: total / measure.timed(service.rebuild))
         replay = repeat(
-            sizes.runs,
+            runs["rebuild"],
             lambda: total / measure.timed(lambda: measure.replay_and_decode(service.app)),
         )
         service.close()
@@ -294,7 +326,7 @@ def bench_store(
             False,
         )
     )
-    points = int(reads_big[0]["points"])
+    points = int(reads_big[0]["points"]) if reads_big else 0
     rows.append(
         Row(
             store,
@@ -317,7 +349,8 @@ def bench_store(
             False,
         )
     )
-    rows += bench_order(store, fresh, sizes, log)
+    if "order" in only:
+        rows += bench_order(store, fresh, sizes, log)
     rows.append(
         Row(
             store,
@@ -330,7 +363,7 @@ def bench_store(
         )
     )
 
-    return rows
+    return [row for row in rows if row.ours]
 
 
 def bench_memory(
@@ -500,6 +533,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--million", action="store_true", help="1M-event memory on PostgreSQL too")
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument(
+        "--only", default=",".join(GROUPS), help=f"figure groups, of {','.join(GROUPS)}"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get(
             "PACTLOG_BENCH_DATABASE_URL",
@@ -509,9 +545,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "RESULTS.md")
-    parser.add_argument("--only", default="figures,streams,memory")
     options = parser.parse_args(argv)
-    groups = set(options.only.split(","))
+    only = tuple(options.only.split(","))
+    unknown = sorted(set(only) - set(GROUPS))
+    if unknown:
+        parser.error(f"--only: unknown group(s) {', '.join(unknown)}; of {', '.join(GROUPS)}")
     sizes = QUICK if options.quick else Sizes()
     started, clock = datetime.now(UTC), time.monotonic()
 
@@ -527,12 +565,9 @@ def main(argv: list[str] | None = None) -> int:
         def fresh(store: str = store) -> contextlib.AbstractContextManager[str]:
             return sqlite_url() if store == "sqlite" else postgres_url(options.postgres)
 
-        if "figures" in groups:
-            rows += bench_store(store, fresh, sizes, options.million, log)
-        if "streams" in groups and store == stream_store:
+        if "streams" in only and store == stream_store:
             rows += bench_streams(store, fresh, sizes, log)
-        if "memory" in groups:
-            rows += bench_memory(store, fresh, sizes, options.million, log)
+        rows += bench_store(store, fresh, sizes, options.million, log, only)
     report = render(rows, sizes, started, time.monotonic() - clock)
     print(report)
     options.output.write_text(report, encoding="utf-8")

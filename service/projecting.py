@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from service.projector import catch_up, ensure_layout
+from service.projector import REBUILD_PAGE_SIZE, catch_up, ensure_layout
 from service.view import TimelineView
 from service.write.store import PactlogApplication
 
@@ -46,7 +46,7 @@ class Projections:
         """Clear the view, then project the whole log again."""
         with self._projecting:
             self.view.clear(self.app.name)
-            return catch_up(self.app, self.view)
+            return catch_up(self.app, self.view, REBUILD_PAGE_SIZE)
 
     def last_position(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)

@@ -5,7 +5,7 @@ wires the readers these use."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -44,9 +44,21 @@ from service.steps import Step, steps
 class PartnershipQueries:
     """One partnership: its state, trust, timeline, events, diff and series."""
 
+    clock: Callable[[], datetime]
     _cuts: Cuts
     _partnership: PartnershipReads
     _series: SeriesReads
+
+    @translated
+    def read_stamp(self, slug: str) -> tuple[int, int, str] | None:
+        """What every read of one partnership (state, trust, timeline, series, diff; any
+        `as_of`, `known_at`) depends on: its version and position in the view and today's
+        date (a current state fades with the days). Equal stamps, equal answers: a cache key.
+        None while the view holds nothing of it (no answer to keep)."""
+        found = self._cuts.stamp(slug)
+        if found is None:
+            return None
+        return (*found, self.clock().date().isoformat())
 
     @translated
     def knowledge(

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from api.errors import invalid
+from api.headers import kept
 from api.schemas import AppendedOut, EventBatch, EventDetail, ReadQuery, TimelinePage, TimelineQuery
 from api.services import pactlog
 from api.views._common import (
@@ -53,6 +54,10 @@ def append(slug: str) -> Any:
 def timeline(slug: str, args: dict[str, Any]) -> Any:
     """The timeline in valid-time order: filter by words (`q`), type, dates and confidence;
     page by cursor."""
+    return kept(slug, lambda: _timeline(slug, args))
+
+
+def _timeline(slug: str, args: dict[str, Any]) -> Any:
     page = pactlog().timeline(
         slug, as_of=args["as_of"], known_at=args["known_at"], types=args["type"],
         start=args["from_"], end=args["to"], min_confidence=args["confidence"],

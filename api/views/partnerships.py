@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, json, stream_with_context, url_for
 
 from api.errors import invalid
+from api.headers import kept
 from api.schemas import (
     AppendedOut,
     CreatePartnership,
@@ -80,6 +81,10 @@ def state(slug: str, args: dict[str, Any]) -> Any:
     formation date, the state says the partnership was not yet formed. With `policy=`,
     `what_if` adds the trust score under that policy (see /trust).
     """
+    return kept(slug, lambda: _state(slug, args))
+
+
+def _state(slug: str, args: dict[str, Any]) -> Any:
     answer = pactlog().state(slug, args["as_of"], args["known_at"], args["min_confidence"])
     return {
         **knows(slug, answer.knowledge),

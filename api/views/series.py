@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 
 from api.contracts import typed
 from api.errors import Problem
+from api.headers import kept
 from api.schemas import (
     MAX_POSITION,
     DateRange,
@@ -114,6 +115,10 @@ def series(slug: str, metric: str, args: dict[str, Any]) -> Any:
         raise Problem(
             "not-found", f"No metric {metric!r}; there are {', '.join(METRICS)}.", metric=metric
         )
+    return kept(slug, lambda: _series(slug, metric, args))
+
+
+def _series(slug: str, metric: str, args: dict[str, Any]) -> Any:
     answer = pactlog().metric_series(
         slug, metric, start=args["from_"], end=args["to"], step=Step(args["step"]),
         as_of=args["as_of"], known_at=args["known_at"], min_confidence=args["min_confidence"],
@@ -164,6 +169,5 @@ def _csv_response(answer: Series, what_if: dict[str, Any] | None) -> Response:
     response.headers["Pactlog-Position"] = str(answer.knowledge.position)
     response.headers["Vary"] = "Accept"
     response.headers["Cache-Control"] = "no-cache"
-    response.add_etag()
-    response.make_conditional(request)
+    response.add_etag()  # If-None-Match is answered where the answer is kept (`api.headers`)
     return response

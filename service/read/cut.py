@@ -26,6 +26,13 @@ class Cuts:
         self.fresh()
         return self.cut(slug, as_of, known_at, self.view.current(slug))
 
+    def stamp(self, slug: str) -> tuple[int, int] | None:
+        """What a read of `slug` depends on in the view, cheaply: its (version, position) now
+        (after projecting what is pending, when this process projects). Equal stamps, equal
+        answers to the same question on the same day (see `PactlogService.read_stamp`)."""
+        self.fresh()
+        return self.view.stamp(slug)
+
     def read(
         self, slug: str, as_of: date | None, known_at: datetime | None
     ) -> tuple[Knowledge, State]:

@@ -45,6 +45,14 @@ class ViewReader:
             found = self.view.load_current(cursor, partnership)
         return found if found.version else None
 
+    def stamp(self, partnership: str) -> tuple[int, int] | None:
+        """(version, position) of the partnership's current row: every read of it without
+        `known_at` changes when (and only when) this does; None before its first event."""
+        found = self.view.read(
+            "SELECT version, position FROM {current} WHERE partnership = %s", (partnership,)
+        )
+        return (int(found[0][0]), int(found[0][1])) if found else None
+
     def partnerships(self) -> list[Current]:
         with self.view.transaction(commit=False) as cursor:
             names = self.view.select(

@@ -33,12 +33,17 @@ from events.catalog import CONFIDENCE_LEVELS
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _NAME_FIELDS_SKIP = ("amount", "currency", "target_id", "fields", "delta", "severity")
 SNIPPET_CHARS = 180
+_FIRST_COMBINING = "\u0300"  # no character before it has a combining class
 MAX_TERMS = 12
 
 
 def fold(text: str) -> str:
     """Lower case without accents (`Société` → `societe`)."""
+    if text.isascii():
+        return text.lower()  # nothing to decompose, no accents: the same, without the walk
     decomposed = unicodedata.normalize("NFKD", text)
+    if max(decomposed) < _FIRST_COMBINING:
+        return decomposed.lower()  # no combining mark to drop (e.g. only a "·" between names)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
@@ -85,10 +90,8 @@ def entry(body: dict[str, Any], from_version: int) -> tuple[Any, ...]:
     )
 
 
-INSERT = (
-    "INSERT INTO {search} (partnership, event_id, from_version, summary, names, sources) "
-    "VALUES (%s, %s, %s, %s, %s, %s)"
-)
+COLUMNS = "partnership, event_id, from_version, summary, names, sources"
+INSERT = "INSERT INTO {search} (" + COLUMNS + ") VALUES (%s, %s, %s, %s, %s, %s)"
 
 
 def sqlite_statements(table: str) -> list[str]:

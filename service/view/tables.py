@@ -52,6 +52,7 @@ from service.projections.state import State, empty_state
 from service.view import search
 from service.write.recorders import as_tuples
 
+COPY_ROWS = 50  # from this many rows, PostgreSQL gets them by COPY (`PostgresTables`)
 VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
 # The shape of what the view stores: its rows' bodies, the folded states and summaries. Raise it
 # whenever a fold or a row changes shape; version 1 is every view written before it was kept.
@@ -156,8 +157,15 @@ class ViewTables(TrackingRecorder, ABC):
     def execute(self, cursor: Any, text: str, params: Sequence[Any] = ()) -> None:
         cursor.execute(self._sql(text), params)
 
-    def execute_many(self, cursor: Any, text: str, rows: list[tuple[Any, ...]]) -> None:
-        """Send `rows` in bulk, then empty the list."""
+    def execute_many(
+        self,
+        cursor: Any,
+        text: str,
+        rows: list[tuple[Any, ...]],
+        copy: tuple[str, str] | None = None,
+    ) -> None:
+        """Send `rows` in bulk, then empty the list. `copy`: (table, its columns) when `text`
+        is a plain INSERT of those columns, which a dialect may send another way (`COPY`)."""
         if rows:
             cursor.executemany(self._sql(text), rows)
             rows.clear()
@@ -313,6 +321,25 @@ class PostgresTables(ViewTables, PostgresTrackingRecorder):
 
     def search_statements(self) -> list[str]:
         return search.postgres_statements(self.table("search"), self.table("search_all"))
+
+    def execute_many(
+        self,
+        cursor: Any,
+        text: str,
+        rows: list[tuple[Any, ...]],
+        copy: tuple[str, str] | None = None,
+    ) -> None:
+        """Large plain INSERTs (a projector's page of rows, a rebuild's) go by `COPY`: one
+        statement streaming the rows, the same rows and the same errors (a duplicate key is
+        a unique violation either way)."""
+        if copy is None or len(rows) < COPY_ROWS:
+            super().execute_many(cursor, text, rows)
+            return
+        table, columns = copy
+        with cursor.copy(f"COPY {self.table(table)} ({columns}) FROM STDIN") as stream:
+            for row in rows:
+                stream.write_row(row)
+        rows.clear()
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[Cursor[DictRow]]:

@@ -27,6 +27,8 @@ from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
 from service.view.tables import Current, PostgresTables, SQLiteTables, ViewTables, dumps
 
 CHECKPOINT_INTERVAL = 256
+# The columns of a new row (`to_version` is NULL: the row is open).
+ROW_COLUMNS = "partnership, event_id, from_version, valid_key, valid_start, type, confidence, body"
 
 
 @dataclass
@@ -86,12 +88,18 @@ class TimelineView(ViewTables):
     def _flush(self, cursor: Any, writes: _Writes) -> None:
         """Write the buffered rows: before anything reads them back, and at the end."""
         self.execute_many(
-            cursor, "INSERT INTO {rows} VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, %s)", writes.rows
+            cursor,
+            "INSERT INTO {rows} VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, %s)",
+            writes.rows,
+            ("rows", ROW_COLUMNS),
         )
         self.execute_many(
-            cursor, "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)", writes.changes
+            cursor,
+            "INSERT INTO {changes} VALUES (%s, %s, %s, %s, %s)",
+            writes.changes,
+            ("changes", "partnership, version, position, recorded_at, min_key"),
         )
-        self.execute_many(cursor, search.INSERT, writes.search)
+        self.execute_many(cursor, search.INSERT, writes.search, ("search", search.COLUMNS))
 
     def _flush_stale(self, cursor: Any, writes: _Writes) -> None:
         """Mark what this transaction made stale among the stored checkpoints and summaries,

@@ -20,6 +20,8 @@ FIGURES = (
     "live streams: one append reaches",
     "live streams: single appends with",
     "peak RSS",
+    "conditional (304)",
+    "timeline page",
 )
 
 
@@ -36,10 +38,10 @@ def test_the_benchmark_runs_on_sqlite_and_writes_its_results(tmp_path):
     report = run_quick(tmp_path, "sqlite")
     for figure in FIGURES:
         assert figure in report
-    assert report.count("| sqlite |") == 14
+    assert report.count("| sqlite |") == 22
 
 
 @pytest.mark.postgres
 def test_the_benchmark_runs_on_postgres(tmp_path, postgres_url):
     report = run_quick(tmp_path, "postgres", postgres_url)
-    assert report.count("| postgres |") == 14
+    assert report.count("| postgres |") == 22

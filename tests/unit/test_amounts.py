@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from events.dates import PartialDate
 from events.envelope import RecordedEvent, parse_event
@@ -18,6 +20,7 @@ from events.fields import (
     add_amounts,
     canonical_amount,
 )
+from service.projections.investments import add_amounts as projected_sum
 from service.projections.investments import apply_investment, investment_totals
 from tests.builders import payload
 
@@ -119,3 +122,19 @@ def test_totals_stay_exact_with_amounts_stored_before_the_grammar() -> None:
     huge = "1" + "0" * 400
     assert add_amounts(huge, "0.000000000000000001") == huge + ".000000000000000001"
     assert add_amounts("123456789012345678901234567890", "1") == "123456789012345678901234567891"
+
+
+@given(
+    st.lists(
+        st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+            lambda d: abs(d.adjusted()) < 60
+        )
+        | st.from_regex(r"\A[0-9]{1,40}(\.[0-9]{1,20})?\Z"),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_projections_sum_is_the_exact_sum(amounts: list[Any]) -> None:
+    """The projector's adder (one context wide enough for any Decimal) gives the sum
+    `add_amounts` gives (a context sized for each addition)."""
+    assert projected_sum(*amounts) == add_amounts(*amounts)

@@ -3,14 +3,21 @@ current state this way: `service.projections.out_of_order`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, date, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.envelope import RecordedEvent
-from service.projections.out_of_order import Writers, fold_in, record
+from events.envelope import RecordedEvent, parse_event
+from service.projections.out_of_order import (
+    Writers,
+    fold_in,
+    record,
+    written,
+    written_by_folding,
+)
 from service.projections.policy import default_policy
 from service.projections.state import empty_state, fold, render_state
 from service.view.keys import valid_key
@@ -97,3 +104,75 @@ def test_writers_found_later_serve_as_if_kept_all_along(steps, late):
     fold_in(state, writers, last, key(last), POLICY)
     in_order = fold(sorted([*arrived, last], key=key), policy=POLICY)
     assert render_state(state, RENDER_AT, POLICY) == render_state(in_order, RENDER_AT, POLICY)
+
+
+money = st.fixed_dictionaries(
+    {
+        "investor": st.sampled_from(["Microsoft", "A|B"]),
+        "party": st.sampled_from(["OpenAI", "x"]),
+        "kind": st.sampled_from(["cloud compute", "power"]),
+        "amount": st.sampled_from(["1", "250.5", "1000000"]),
+        "currency": st.sampled_from(["USD", "EUR"]),
+        "status": st.sampled_from(["committed", "paid"]),
+    }
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    event_type=st.sampled_from(["InvestmentMade", "CommitmentMade"]),
+    day=days,
+    variation=money,
+    confidence=st.sampled_from(["rumored", "reported", "confirmed"]),
+)
+def test_what_money_sets_is_what_folding_it_into_nothing_finds(
+    event_type, day, variation, confidence
+):
+    event = recorded(1, event_type, day, variation)
+    event = dataclasses.replace(event, confidence=confidence)
+    assert written(event, POLICY) == written_by_folding(event, POLICY)
+
+
+def test_what_money_sets_with_a_rate_or_a_range_is_what_folding_finds():
+    for event_type, data in (
+        (
+            "CommitmentMade",
+            {
+                "party": "OpenAI",
+                "kind": "power",
+                "term": "10 years",
+                "amount": {"kind": "exact", "value": "6", "unit": "GW", "per": "year"},
+            },
+        ),
+        (
+            "InvestmentMade",
+            {
+                "investor": "Microsoft",
+                "instrument": "equity",
+                "status": "paid",
+                "amount": {"kind": "range", "low": "1", "high": "2", "unit": "USD"},
+            },
+        ),
+        (
+            "InvestmentMade",
+            {
+                "investor": "Microsoft",
+                "instrument": "equity",
+                "status": "paid",
+                "amount": {"kind": "undisclosed", "unit": "USD"},
+            },
+        ),
+    ):
+        made = parse_event(
+            {
+                "type": event_type,
+                "occurred_on": "2023-02",
+                "summary": "s",
+                "confidence": "reported",
+                "data": data,
+            }
+        )
+        event = dataclasses.replace(
+            recorded(1, "TrustSignal", "2023-02", {}), type=made.type, data=made.data
+        )
+        assert written(event, POLICY) == written_by_folding(event, POLICY)

@@ -1,0 +1,29 @@
+"""Search folds text to lower case without accents; ASCII text takes a short way there."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.view.search import fold
+
+
+def folded_the_long_way(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_fold_is_the_same_for_any_text(text: str) -> None:
+    assert fold(text) == folded_the_long_way(text)
+
+
+def test_fold_drops_accents() -> None:
+    assert fold("Société Générale") == "societe generale"
+
+
+def test_no_character_before_the_first_combining_mark_combines() -> None:
+    assert not [c for c in map(chr, range(0x300)) if unicodedata.combining(c)]
+    assert fold("Alpha · Beta") == "alpha · beta"

@@ -98,6 +98,7 @@ class PactlogService:
         self.view = view  # the materialised view (its writer): for tuning, e.g. checkpoints
 
     def close(self) -> None:
+        self._appender.close()
         self.app.close()
         self.view.close()
 

@@ -99,7 +99,20 @@ class Appender:
             error = refusal(kept)
         return refused
 
+    def close(self) -> None:
+        self.streams.close()
+
     def _commit_together(self, batch: Sequence[Pending[Appended]]) -> None:
+        """Hold the write locks of the batch's streams (PostgreSQL: other processes append to
+        them too; see `service.write.locks`), bring their cached copies up to date, then stage
+        and save the batch."""
+        slugs = sorted({pending.request.slug for pending in batch})
+        with self.streams.locks.hold(slugs) as versions:
+            for slug, stored in versions.items():
+                self.streams.catch_up(slug, stored)
+            self._stage_and_save(batch)
+
+    def _stage_and_save(self, batch: Sequence[Pending[Appended]]) -> None:
         """Stage every request on its stream's aggregate, then save all in one transaction.
 
         A request the rules refuse fails alone. If the transaction conflicts (another process

@@ -21,6 +21,7 @@ from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.errors import EventNotFound
 from events.rules import amend
+from service.write.locks import stream_locks
 from service.write.recorders import IndexedRecorder
 from service.write.stream import Partnership, stream_id
 
@@ -89,6 +90,23 @@ class Streams:
 
     def __init__(self, app: PactlogApplication) -> None:
         self.app = app
+        self.locks = stream_locks(app)
+
+    def close(self) -> None:
+        self.locks.close()
+
+    def catch_up(self, slug: str, stored_version: int) -> None:
+        """Bring the cached copy of the stream up to `stored_version` (read under the stream's
+        lock), reading only the events it missed; a stream not cached is left to be loaded."""
+        cache = self.app.repository.cache
+        if cache is None or not stored_version:
+            return
+        try:
+            cached = cache.get(stream_id(slug))
+        except KeyError:
+            return
+        if int(cached.version) < stored_version:
+            self.load(slug, fresh=True)
 
     @property
     def index(self) -> IndexedRecorder:

@@ -9,7 +9,7 @@ from typing import Any
 from events.catalog import AMENDING_TYPES
 from events.envelope import EventDraft
 from events.errors import InvalidEvent
-from events.integrity import content_digest
+from events.integrity import digest_of_json, request_digest_of_json
 from service.write.recorders import IdempotencyRecord, IndexEntry
 
 
@@ -60,11 +60,8 @@ class AppendRequest:
         if not drafts:
             raise InvalidEvent({"events": ["Give at least one event."]})
         # The request as the client sent it (ids it left out are not part of it).
-        request_digest = content_digest(
-            {
-                "events": [draft.content(slug) for draft in drafts],
-                "expected_version": expected_version,
-            }
+        request_digest = request_digest_of_json(
+            [draft.content_json(slug) for draft in drafts], expected_version
         )
         with_ids = [draft.with_id() for draft in drafts]
         return cls(
@@ -85,10 +82,10 @@ class AppendRequest:
                 event_id=str(draft.id),
                 partnership=self.slug,
                 version=first_version + offset,
-                digest=content_digest(content),
+                digest=digest_of_json(draft.content_json(self.slug)),
                 target_id=draft.data.get("target_id") if draft.type in AMENDING_TYPES else None,
             )
-            for offset, (draft, content) in enumerate(zip(self.drafts, self.contents, strict=True))
+            for offset, draft in enumerate(self.drafts)
         ]
 
     def idempotency_record(self, first: int) -> IdempotencyRecord:

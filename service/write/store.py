@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import (
     IntegrityError,
     InternalError,
@@ -45,6 +45,24 @@ class PactlogApplication(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "1000",
         "AGGREGATE_CACHE_FASTFORWARD": "n",  # see Streams.load
     }
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """A snapshot of each saved stream whose new events reached a multiple of its interval,
+        taken of the aggregate just saved, at its version (the library's reads the stream back
+        from its previous snapshot up to the multiple: a large batch paid for that read)."""
+        if self.snapshots is None:
+            return
+        first: dict[UUID, int] = {}
+        for event in processing_event.events:
+            first.setdefault(event.originator_id, event.originator_version)
+        for aggregate_id, aggregate in processing_event.aggregates.items():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None or aggregate_id not in first:
+                continue
+            last = int(aggregate.version)
+            if last // interval > (first[aggregate_id] - 1) // interval:
+                snapshot_class: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                self.snapshots.put([snapshot_class.take(aggregate)])
 
 
 def to_recorded(event: Any, position: int) -> RecordedEvent:

@@ -115,28 +115,39 @@ def http_figures(
     sizes: Any,
     log: Callable[[str], None],
 ) -> list[Figure]:
-    """Single and batch appends over HTTP (wrk), and the floors they are measured against."""
-    log(f"[{store}] the library's rates and the batch floor")
-    floors: dict[str, list[float]] = {"floor": [], "library": [], "validate": [], "single": []}
-    for _ in range(sizes.runs):
-        with fresh() as url:
-            for name, value in floor_rate(url, sizes.batches, sizes.batch_size).items():
-                floors[name].append(value)
-        with fresh() as url:
-            floors["single"].append(_library_single(url, sizes.library_single))
+    """Single and batch appends over HTTP (wrk), and the floors they are measured against.
+
+    Each HTTP figure alternates with its baseline, run after run (the machine is shared: a
+    baseline measured minutes apart from its figure says little). Batches are measured with
+    the projector stopped (the floor projects nothing; on 2 cores a projector folding the
+    batches takes the CPU the worker would use) and again with it running.
+    """
     workers = 1 if store == "sqlite" else 2
+    log(f"[{store}] batches over HTTP (gunicorn {workers} worker(s) x 8 threads) vs the floor")
+    floors: dict[str, list[float]] = {"floor": [], "library": [], "validate": [], "single": []}
+    batch: list[float] = []
+    with fresh() as url, gunicorn(url, workers=workers) as api:
+        for run in range(sizes.runs):
+            with fresh() as floor_url:
+                for name, value in floor_rate(floor_url, sizes.batches, sizes.batch_size).items():
+                    floors[name].append(value)
+            batch.append(
+                http_batch_rate(api.base, sizes.batch_size, sizes.batch_seconds, f"batch-{run}")
+            )
     log(f"[{store}] appends over HTTP (gunicorn {workers} worker(s) x 8 threads, projector on)")
     single: list[float] = []
-    batch: list[float] = []
+    batch_projected: list[float] = []
     for run in range(sizes.runs):
+        with fresh() as floor_url:
+            floors["single"].append(_library_single(floor_url, sizes.library_single))
         with fresh() as url, gunicorn(url, workers=workers) as api, projector(url):
             single.append(
                 http_single_rate(
                     api.base, sizes.single_clients, sizes.single_seconds, f"single-{run}"
                 ).rate
             )
-            batch.append(
-                http_batch_rate(api.base, sizes.batch_size, sizes.batch_seconds, f"batch-{run}")
+            batch_projected.append(
+                http_batch_rate(api.base, sizes.batch_size, sizes.batch_seconds, f"pbatch-{run}")
             )
     size = sizes.batch_size
     return [
@@ -158,9 +169,25 @@ def http_figures(
             True,
         ),
         Figure(
+            f"{size}-event batches over HTTP, projector on, vs their floor (events/s)",
+            batch_projected,
+            floors["floor"],
+            "events/s",
+            "",
+            True,
+        ),
+        Figure(
             f"{size}-event batches over HTTP, wrk, vs the bare library's batched save (events/s)",
             batch,
             floors["library"],
+            "events/s",
+            "",
+            True,
+        ),
+        Figure(
+            f"validating {size} events with pactlog's schemas vs the batch floor (events/s)",
+            floors["validate"],
+            floors["floor"],
             "events/s",
             "",
             True,

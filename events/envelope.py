@@ -62,16 +62,21 @@ class EventDraft:
     def content_json(self, partnership: str, occurred_on: str | None = None) -> str:
         """`canonical_json(self.content(partnership))`, from parts encoded once; `occurred_on`
         stands in for an undated draft's date (the day an amendment is recorded)."""
-        confidence, data, sources, summary, kind = self._encoded
         if occurred_on is None and self.occurred_on is not None:
             occurred_on = str(self.occurred_on)
+        last = self.__dict__.get("_last_json")  # an append asks twice: its index row, its link
+        if last is not None and last[0] == (partnership, occurred_on):
+            return str(last[1])
+        confidence, data, sources, summary, kind = self._encoded
         # The envelope's keys in canonical (sorted) order.
-        return (
+        text = (
             f'{{"confidence":{confidence},"data":{data},"id":{canonical_json(self.id)},'
             f'"occurred_on":{canonical_json(occurred_on)},'
             f'"partnership":{canonical_json(partnership)},"sources":{sources},'
             f'"summary":{summary},"type":{kind}}}'
         )
+        self.__dict__["_last_json"] = ((partnership, occurred_on), text)
+        return text
 
     def content(self, partnership: str) -> dict[str, Any]:
         """What the event says, as plain data: the part a retry must repeat exactly."""

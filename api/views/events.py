@@ -12,7 +12,7 @@ from api.services import pactlog
 from api.views._common import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
-    appended,
+    appended_response,
     decode_cursor,
     encode_cursor,
     expected_version,
@@ -45,7 +45,7 @@ def append(slug: str) -> Any:
         expected_version=expected_version(),
         idempotency_key=header("Idempotency-Key"),
     )
-    return appended(answer)
+    return appended_response(answer)
 
 
 @bp.get("")

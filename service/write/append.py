@@ -107,9 +107,9 @@ class Appender:
         them too; see `service.write.locks`), bring their cached copies up to date, then stage
         and save the batch."""
         slugs = sorted({pending.request.slug for pending in batch})
-        with self.streams.locks.hold(slugs) as versions:
-            for slug, stored in versions.items():
-                self.streams.catch_up(slug, stored)
+        with self.streams.locks.hold(self.streams.cached_versions(slugs)) as missed:
+            for slug, events in missed.items():
+                self.streams.catch_up(slug, events)
             self._stage_and_save(batch)
 
     def _stage_and_save(self, batch: Sequence[Pending[Appended]]) -> None:

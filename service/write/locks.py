@@ -6,9 +6,9 @@ of a busy stream would conflict at insert and be retried request by request.
 
 On PostgreSQL a process therefore takes, before staging, a session-level advisory lock per
 stream it is about to write (in key order, so that two processes never wait on each other),
-then reads the streams' stored versions: a cached copy that is behind reads only the events it
-missed. The locks are released once the commit is over (or fails). They are held on a
-connection of their own, so that a process that dies releases them with its connection.
+then reads, in the same round trip, the events stored after each cached copy's version: a copy
+that is behind applies only those. The locks are released once the commit is over (or fails).
+They are held on a connection of their own, so that a process that dies releases them with it.
 
 On SQLite the database's write lock already serialises writers (and a stale copy still shows as
 a conflict at insert, retried): `NoStreamLocks` only hands back no versions.
@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 from uuid import UUID, uuid5
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
 
 from service.config import is_postgres
 from service.postgres import (
@@ -37,16 +38,20 @@ from service.write.stream import stream_id
 LOCK_CLASS = 0x706C7377
 
 
+Missed = dict[str, list[StoredEvent]]
+
+
 class StreamLocks(Protocol):
-    def hold(self, slugs: Sequence[str]) -> contextlib.AbstractContextManager[dict[str, int]]:
-        """Hold the streams' write locks; yield their stored versions (missing: unknown)."""
+    def hold(self, after: Mapping[str, int | None]) -> contextlib.AbstractContextManager[Missed]:
+        """Hold the write locks of the streams `after` names; yield, for each whose version
+        it gives (the cached copy's), the events stored after that version."""
 
 
 class NoStreamLocks:
     """SQLite: one writer at a time already; the cached copies are checked at insert."""
 
     @contextlib.contextmanager
-    def hold(self, slugs: Sequence[str]) -> Iterator[dict[str, int]]:
+    def hold(self, after: Mapping[str, int | None]) -> Iterator[Missed]:
         yield {}
 
     def close(self) -> None:
@@ -85,36 +90,44 @@ class PostgresStreamLocks:
         )
 
     @contextlib.contextmanager
-    def hold(self, slugs: Sequence[str]) -> Iterator[dict[str, int]]:
-        keys = sorted({lock_key(self._schema, slug) for slug in slugs})
-        ids = {stream_id(slug): slug for slug in slugs}
+    def hold(self, after: Mapping[str, int | None]) -> Iterator[Missed]:
+        keys = sorted({lock_key(self._schema, slug) for slug in after})
         with self._lock:
-            rows, conn = self._acquire(keys, list(ids))
-            versions = dict.fromkeys(slugs, 0)
-            versions.update({ids[UUID(str(row[0]))]: int(row[1]) for row in rows})
+            missed, conn = self._acquire(keys, after)
             try:
-                yield versions
+                yield missed
             finally:
                 self._release(conn)
 
-    def _acquire(self, keys: list[int], ids: list[UUID]) -> tuple[list[Any], Any]:
-        """Take the locks, then read the streams' versions; a connection the server dropped
-        since the last commit is made again, once."""
+    def _acquire(self, keys: list[int], after: Mapping[str, int | None]) -> tuple[Missed, Any]:
+        """Take the locks, then read what each cached stream missed, in one round trip; a
+        connection the server dropped since the last commit is made again, once."""
         for attempt in (0, 1):
             conn = self._ready()
             try:
-                # One round trip: the locks, then (a statement of its own, so that it reads
-                # what the previous holders committed) the versions.
+                # Each read is a statement of its own, after the locks: it sees what the
+                # previous holders committed.
                 with conn.pipeline():
                     for key in keys:
                         conn.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_CLASS, key))
-                    cursor = conn.execute(
-                        f"SELECT originator_id, MAX(originator_version) "
-                        f"FROM {self._events_table} "
-                        "WHERE originator_id = ANY(%s) GROUP BY originator_id",
-                        (ids,),
-                    )
-                return cursor.fetchall(), conn
+                    cursors = {
+                        slug: conn.execute(
+                            f"SELECT originator_version, topic, state FROM {self._events_table} "
+                            "WHERE originator_id = %s AND originator_version > %s "
+                            "ORDER BY originator_version",
+                            (stream_id(slug), version),
+                        )
+                        for slug, version in after.items()
+                        if version is not None
+                    }
+                missed = {
+                    slug: [
+                        StoredEvent(stream_id(slug), int(row[0]), str(row[1]), bytes(row[2]))
+                        for row in cursor.fetchall()
+                    ]
+                    for slug, cursor in cursors.items()
+                }
+                return missed, conn
             except psycopg.OperationalError:
                 broken = conn.closed
                 self._release(conn)

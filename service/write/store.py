@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from eventsourcing.persistence import (
     InternalError,
     OperationalError,
     ProgrammingError,
+    StoredEvent,
 )
 
 from events.dates import PartialDate
@@ -113,18 +114,33 @@ class Streams:
     def close(self) -> None:
         self.locks.close()
 
-    def catch_up(self, slug: str, stored_version: int) -> None:
-        """Bring the cached copy of the stream up to `stored_version` (read under the stream's
-        lock), reading only the events it missed; a stream not cached is left to be loaded."""
+    def cached_versions(self, slugs: Iterable[str]) -> dict[str, int | None]:
+        """The version of each stream's cached copy (None: not cached)."""
         cache = self.app.repository.cache
-        if cache is None or not stored_version:
+        versions: dict[str, int | None] = {}
+        for slug in slugs:
+            try:
+                versions[slug] = None if cache is None else int(cache.get(stream_id(slug)).version)
+            except KeyError:
+                versions[slug] = None
+        return versions
+
+    def catch_up(self, slug: str, missed: Sequence[StoredEvent]) -> None:
+        """Apply to the cached copy of the stream the events stored since its version (read
+        under the stream's lock). A copy another thread moved meanwhile skips what it has; one
+        that does not line up is brought up to date from the store."""
+        if not missed:
             return
-        try:
-            cached = cache.get(stream_id(slug))
-        except KeyError:
-            return
-        if int(cached.version) < stored_version:
-            self.load(slug, fresh=True)
+        aggregate: Partnership = self.app.repository.get(stream_id(slug))  # a copy
+        for stored in missed:
+            if stored.originator_version <= aggregate.version:
+                continue
+            if stored.originator_version != aggregate.version + 1:
+                self.load(slug, fresh=True)
+                return
+            self.app.mapper.to_domain_event(stored).mutate(aggregate)  # type: ignore[attr-defined]
+        if self.app.repository.cache is not None:
+            self.app.repository.cache.put(stream_id(slug), aggregate)
 
     @property
     def index(self) -> IndexedRecorder:

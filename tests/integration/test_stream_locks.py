@@ -27,8 +27,8 @@ def test_lock_keys_are_stable_32_bit_integers_per_schema_and_stream():
 
 def test_sqlite_needs_no_stream_locks(tmp_path):
     service = PactlogService(f"sqlite:///{tmp_path}/pactlog.sqlite")
-    with stream_locks(service.app).hold([SLUG]) as versions:
-        assert versions == {}
+    with stream_locks(service.app).hold({SLUG: 1}) as missed:
+        assert missed == {}
     service.close()
 
 
@@ -92,22 +92,22 @@ def test_a_second_process_waits_for_the_stream_lock_then_sees_the_first_ones_eve
     locks = stream_locks(first.app)
     assert isinstance(locks, PostgresStreamLocks)
     entered = threading.Event()
-    seen: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
 
     def second() -> None:
-        with stream_locks(other.app).hold([SLUG]) as versions:
-            seen.update(versions)
+        with stream_locks(other.app).hold({SLUG: 2}) as missed:
+            seen.update({slug: [e.originator_version for e in got] for slug, got in missed.items()})
             entered.set()
 
-    with locks.hold([SLUG]) as versions:
-        assert versions == {SLUG: 3}
+    with locks.hold({SLUG: None}) as missed:
+        assert missed == {}
         waiter = threading.Thread(target=second)
         waiter.start()
         _until_a_lock_is_awaited(postgres_url)
         assert not entered.is_set()
     waiter.join(timeout=30)
     assert entered.is_set()
-    assert seen == {SLUG: 3}
+    assert seen == {SLUG: [3]}  # what `first` appended, read under the lock
     # `other` appends on top of the stream `first` moved: no conflict, no gap.
     appended = other.append(SLUG, [draft("ModelReleased")])
     assert appended.version == 4
@@ -131,3 +131,24 @@ def _until_a_lock_is_awaited(postgres_url: str) -> None:
                 return
             conn.execute("SELECT pg_sleep(0.01)")
     raise AssertionError("no session waited for the stream lock")
+
+
+@pytest.mark.postgres
+def test_events_caught_up_twice_are_applied_once(postgres_url):
+    first = PactlogService(postgres_url, project_inline=False)
+    first.create_partnership(SLUG, formed())
+    other = PactlogService(postgres_url, project_inline=False)
+    other.append(SLUG, [draft("ModelReleased")])  # `other` caches version 2
+    first.append(SLUG, [draft("ModelReleased"), draft("ModelReleased")])  # the stream is at 4
+    streams = Streams(other.app)
+    assert streams.cached_versions([SLUG, "nobody"]) == {SLUG: 2, "nobody": None}
+    with streams.locks.hold({SLUG: 2}) as missed:
+        assert [e.originator_version for e in missed[SLUG]] == [3, 4]
+        streams.catch_up(SLUG, missed[SLUG])
+        streams.catch_up(SLUG, missed[SLUG])  # another thread's copy got there first
+    assert streams.cached_versions([SLUG]) == {SLUG: 4}
+    assert other.append(SLUG, [draft("ModelReleased")]).version == 5
+    assert other.verify(SLUG).ok
+    streams.close()
+    first.close()
+    other.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from events.catalog import AMENDING_TYPES
@@ -43,7 +44,6 @@ class AppendRequest:
 
     slug: str
     drafts: list[EventDraft]
-    contents: list[dict[str, Any]]
     expected_version: int | None
     idempotency_key: str | None
     request_digest: str
@@ -67,12 +67,16 @@ class AppendRequest:
         return cls(
             slug=slug,
             drafts=with_ids,
-            contents=[draft.content(slug) for draft in with_ids],
             expected_version=expected_version,
             idempotency_key=idempotency_key,
             request_digest=request_digest,
             client_ids=any(draft.id is not None for draft in drafts),
         )
+
+    @cached_property
+    def contents(self) -> list[dict[str, Any]]:
+        """Its events' contents (with their ids): what a retry is compared with."""
+        return [draft.content(self.slug) for draft in self.drafts]
 
     def index_entries(self, last_version: int) -> list[IndexEntry]:
         """The id index rows of its events, the last of which gets `last_version`."""

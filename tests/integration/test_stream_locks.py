@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import uuid
 from typing import Any
 
 import psycopg
@@ -152,3 +153,22 @@ def test_events_caught_up_twice_are_applied_once(postgres_url):
     streams.close()
     first.close()
     other.close()
+
+
+@pytest.mark.postgres
+def test_a_lock_connection_the_server_dropped_is_made_again(postgres_url):
+    tag = f"locks{uuid.uuid4().hex[:8]}"
+    service = PactlogService(f"{postgres_url}&application_name={tag}", project_inline=False)
+    service.create_partnership(SLUG, formed())
+    base = postgres_url.split("?", maxsplit=1)[0]
+    with psycopg.connect(base, autocommit=True) as conn:
+        dropped = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name LIKE %s AND pid <> pg_backend_pid()",
+            (f"{tag}%stream-locks",),
+        ).fetchone()
+    assert dropped is not None
+    assert dropped[0] >= 1
+    assert service.append(SLUG, [draft("ModelReleased")]).version == 2
+    assert service.verify(SLUG).ok
+    service.close()

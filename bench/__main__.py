@@ -22,13 +22,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 
-from bench import measure, reads, streams
+from bench import measure, reads, streams, write
 from bench.processes import gunicorn, peak_rss_kib, projector
 from bench.workload import last_day
 from service.pactlog import PactlogService
@@ -209,57 +209,9 @@ def bench_writes(
 ) -> list[Row]:
     rows: list[Row] = []
     runs = {group: sizes.runs if group in only else 0 for group in GROUPS}
-    log(f"[{store}] the library's rates")
-    library: dict[str, list[float]] = {"single": [], "batch": [], "replay": []}
-    for _ in range(runs["appends"]):
-        with fresh() as url:
-            rates = measure.library_rates(
-                url, sizes.library_single, sizes.batches, sizes.batch_size
-            )
-        for name, value in rates.items():
-            library[name].append(value)
-
-    # SQLite has one writer at a time: several processes only queue on its lock, while one
-    # process's threads share transactions (group commit). PostgreSQL gets a worker per core.
-    workers = 1 if store == "sqlite" else 2
-    log(f"[{store}] appends over HTTP (gunicorn {workers} worker(s) x 8 threads, projector on)")
-    single: list[float] = []
-    batch: list[float] = []
-    for run in range(runs["appends"]):
-        with fresh() as url, gunicorn(url, workers=workers) as api, projector(url):
-            single.append(
-                measure.http_single_rate(
-                    api.base, sizes.single_clients, sizes.single_seconds, f"single-{run}"
-                ).rate
-            )
-            batch.append(
-                measure.http_batch_rate(
-                    api.base, sizes.batch_size, sizes.batch_seconds, f"batch-{run}"
-                )
-            )
-    single_target = "≥ 1.0" if store == "postgres" else "≥ 0.5"
-    rows.append(
-        Row(
-            store,
-            f"single appends, {sizes.single_clients} HTTP connections, wrk (events/s)",
-            single,
-            library["single"],
-            "events/s",
-            single_target,
-            True,
-        )
-    )
-    rows.append(
-        Row(
-            store,
-            f"{sizes.batch_size}-event batches over HTTP, wrk (events/s)",
-            batch,
-            library["batch"],
-            "events/s",
-            "≥ 0.5",
-            True,
-        )
-    )
+    if runs["appends"]:
+        rows += [Row(store, *astuple(f)) for f in write.http_figures(store, fresh, sizes, log)]
+        rows += [Row(store, *astuple(f)) for f in write.hot_figures(store, fresh, sizes, log)]
 
     small, big = f"{sizes.small_history:,}", f"{sizes.big_history:,}"
     log(f"[{store}] history of {sizes.small_history:,} vs {sizes.big_history:,} events")
@@ -511,7 +463,10 @@ def render(rows: list[Row], sizes: Sizes, started: datetime, seconds: float) -> 
     lines += [
         "",
         "Baselines: the library's one-event-per-save and batched rates (`Application.save` of",
-        "an aggregate carrying the same payload, in-process, same store); its replay-and-decode",
+        "an aggregate carrying the same payload, in-process, same store); a batch's floor",
+        "(validating its events with pactlog's schemas + the library's batched save, alternated",
+        "with the batches over HTTP); 8 connections over 8 partnerships for the hot one (2",
+        "workers, PostgreSQL); its replay-and-decode",
         "rate over pactlog's own log; and for the history figures, the same pactlog figure on a",
         "1,000-event partnership (or one `as_of` answer, for the series). Out of date order:",
         "the projector's time for one event dated within the history over one dated after it;",

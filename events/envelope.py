@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -14,6 +15,7 @@ from events.catalog import AMENDING_TYPES, CATALOG, CONFIDENCE_LEVELS, EventData
 from events.dates import PartialDate
 from events.errors import InvalidEvent
 from events.fields import PartialDateField, Slug
+from events.integrity import canonical_json
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class EventDraft:
         """The same draft with an id: the client's, or a new one."""
         if self.id is not None:
             return self
-        return EventDraft(
+        drawn = EventDraft(
             type=self.type,
             occurred_on=self.occurred_on,
             summary=self.summary,
@@ -41,6 +43,40 @@ class EventDraft:
             confidence=self.confidence,
             id=str(uuid.uuid4()),
         )
+        if "_encoded" in self.__dict__:  # what was encoded already holds for the copy
+            drawn.__dict__["_encoded"] = self.__dict__["_encoded"]
+        return drawn
+
+    @cached_property
+    def _encoded(self) -> tuple[str, str, str, str, str]:
+        """Canonical JSON of the members that do not depend on the partnership or the id:
+        confidence, data, sources, summary, type (encoded once per draft)."""
+        return (
+            canonical_json(self.confidence),
+            canonical_json(self.data),
+            canonical_json(self.sources),
+            canonical_json(self.summary),
+            canonical_json(self.type),
+        )
+
+    def content_json(self, partnership: str, occurred_on: str | None = None) -> str:
+        """`canonical_json(self.content(partnership))`, from parts encoded once; `occurred_on`
+        stands in for an undated draft's date (the day an amendment is recorded)."""
+        if occurred_on is None and self.occurred_on is not None:
+            occurred_on = str(self.occurred_on)
+        last = self.__dict__.get("_last_json")  # an append asks twice: its index row, its link
+        if last is not None and last[0] == (partnership, occurred_on):
+            return str(last[1])
+        confidence, data, sources, summary, kind = self._encoded
+        # The envelope's keys in canonical (sorted) order.
+        text = (
+            f'{{"confidence":{confidence},"data":{data},"id":{canonical_json(self.id)},'
+            f'"occurred_on":{canonical_json(occurred_on)},'
+            f'"partnership":{canonical_json(partnership)},"sources":{sources},'
+            f'"summary":{summary},"type":{kind}}}'
+        )
+        self.__dict__["_last_json"] = ((partnership, occurred_on), text)
+        return text
 
     def content(self, partnership: str) -> dict[str, Any]:
         """What the event says, as plain data: the part a retry must repeat exactly."""

@@ -23,7 +23,8 @@ def store_env(database_url: str) -> dict[str, str]:
     PostgreSQL, each bounding what one process may take of the server:
     - `pool_size` (default 1) and `max_overflow` (default 2): connections per pool. A process
       has two pools (the event store and the view), so at most 6 connections, plus one for
-      the token store: 4 workers of 7 are 28 per API replica (see docs/operations.md).
+      the token store and one for the stream locks: 4 workers of 8 are 32 per API replica (see
+      docs/operations.md).
     - `connect_timeout` (default 2): seconds to wait for a pooled connection.
     - `statement_timeout` (default 30), `lock_timeout` (default 10), `idle_timeout` (default 30,
       idle in a transaction): seconds after which PostgreSQL ends a statement, a wait for a

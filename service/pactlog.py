@@ -76,6 +76,7 @@ class PactlogService(PartnershipQueries, AcrossQueries):
         self.view = view  # the materialised view (its writer): for tuning, e.g. checkpoints
 
     def close(self) -> None:
+        self._appender.close()
         self.app.close()
         self.view.close()
 

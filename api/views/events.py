@@ -13,7 +13,7 @@ from api.services import pactlog
 from api.views._common import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
-    appended,
+    appended_response,
     decode_cursor,
     encode_cursor,
     expected_version,
@@ -46,7 +46,7 @@ def append(slug: str) -> Any:
         expected_version=expected_version(),
         idempotency_key=header("Idempotency-Key"),
     )
-    return appended(answer)
+    return appended_response(answer)
 
 
 @bp.get("")

@@ -27,7 +27,7 @@ from api.schemas import (
 from api.services import pactlog
 from api.views._common import (
     IDEMPOTENCY_KEY,
-    appended,
+    appended_response,
     decode_cursor,
     encode_cursor,
     knows,
@@ -55,8 +55,7 @@ def create(body: dict[str, Any]) -> Any:
     answer = pactlog().create_partnership(
         body["slug"], _formed(body), idempotency_key=header("Idempotency-Key")
     )
-    payload, headers = appended(answer)
-    return payload, {**headers, "Location": url_for(".state", slug=answer.partnership)}
+    return appended_response(answer, {"Location": url_for(".state", slug=answer.partnership)})
 
 
 @bp.get("")

@@ -99,7 +99,22 @@ class Appender:
             error = refusal(kept)
         return refused
 
-    def _commit_together(self, batch: Sequence[Pending[Appended]]) -> None:
+    def close(self) -> None:
+        self.streams.close()
+
+    def _commit_together(self, batch: list[Pending[Appended]]) -> None:
+        """Hold the write locks of the batch's streams (PostgreSQL: other processes append to
+        them too; see `service.write.locks`), bring their cached copies up to date, then stage
+        and save the batch."""
+        slugs = {pending.request.slug for pending in batch}
+        with self.streams.locks.hold(self.streams.cached_versions(sorted(slugs))) as missed:
+            for slug, events in missed.items():
+                self.streams.catch_up(slug, events)
+            # We may have waited for the locks: what queued meanwhile for these streams joins.
+            batch += self._group_commit.take_more(lambda request: request.slug in slugs)
+            self._stage_and_save(batch)
+
+    def _stage_and_save(self, batch: Sequence[Pending[Appended]]) -> None:
         """Stage every request on its stream's aggregate, then save all in one transaction.
 
         A request the rules refuse fails alone. If the transaction conflicts (another process

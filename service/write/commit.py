@@ -8,7 +8,7 @@ finished when its turn comes. Under no concurrency a batch is one request, so no
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -41,7 +41,7 @@ class Pending(Generic[Result]):
 class GroupCommit(Generic[Result]):
     """Feeds queued requests to `commit`, which must finish every `Pending` it is given."""
 
-    commit: Callable[[Sequence[Pending[Result]]], None]
+    commit: Callable[[list[Pending[Result]]], None]
     _queue: list[Pending[Result]] = field(default_factory=list)
     _queue_lock: threading.Lock = field(default_factory=threading.Lock)
     _commit_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,6 +51,17 @@ class GroupCommit(Generic[Result]):
         with self._queue_lock:
             return len(self._queue)
 
+    def take_more(self, wanted: Callable[[Any], bool]) -> list[Pending[Result]]:
+        """Take from the queue, in order, the requests `wanted` accepts: a commit that waited
+        (for another process's lock on its streams) adds those that queued meanwhile for the
+        same streams. Its `commit` adds them to the batch it was given (in place), and so
+        finishes them too."""
+        with self._queue_lock:
+            taken = [pending for pending in self._queue if wanted(pending.request)]
+            if taken:
+                self._queue = [pending for pending in self._queue if not wanted(pending.request)]
+        return taken
+
     def submit(self, request: Any) -> Result:
         pending: Pending[Result] = Pending(request)
         with self._queue_lock:
@@ -59,10 +70,14 @@ class GroupCommit(Generic[Result]):
             if not pending.finished:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
-                try:
-                    self.commit(batch)
-                except BaseException as error:
-                    for item in batch:
-                        if not item.finished:
-                            item.fail(error)
+                self._run(batch)
         return pending.outcome()
+
+    def _run(self, batch: list[Pending[Result]]) -> None:
+        """Commit `batch` (and whatever `take_more` adds to it), failing what is left over."""
+        try:
+            self.commit(batch)
+        except BaseException as error:
+            for item in batch:
+                if not item.finished:
+                    item.fail(error)

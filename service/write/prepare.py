@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -54,23 +53,26 @@ def prepare(
         if expected_version is not None and aggregate.version != expected_version:
             raise StaleVersion(expected_version, aggregate.version)
         rest = list(drafts)
-    batch: dict[str, dict[str, Any]] = {}
+    batch: dict[str, EventDraft] = {}
     for draft in rest:
         target = _target(streams, slug, draft, batch)
         check_draft(draft, aggregate.facts, today, target, slug)
         aggregate.record(draft, now)
-        batch[str(draft.id)] = draft.content(slug)
+        batch[str(draft.id)] = draft
     return aggregate
 
 
 def _target(
-    streams: Streams, slug: str, draft: EventDraft, batch: dict[str, dict[str, Any]]
+    streams: Streams, slug: str, draft: EventDraft, batch: dict[str, EventDraft]
 ) -> Target | None:
     """What a correction or retraction aims at, as it reads now (or earlier in this batch)."""
     if draft.type not in AMENDING_TYPES:
         return None
     target_id = str(draft.data["target_id"])
-    content = batch.get(target_id) or streams.current_content(target_id)
+    earlier = batch.get(target_id)
+    if earlier is not None:
+        return Target(target_id, slug, earlier.type, earlier.data)
+    content = streams.current_content(target_id)
     if content is None:
         return None
     return Target(target_id, content["partnership"], content["type"], content["data"])

@@ -109,16 +109,16 @@ class IndexedRecorder(ABC):
         entries: Sequence[IndexEntry] = kwargs.get("pactlog_index", ())
         if not entries:
             return
-        cursor.executemany(
-            f"INSERT INTO {self.index_table} VALUES ({','.join([mark] * 6)})",
-            self._index_rows(notification_ids, entries),
-        )
+        self._insert_index_rows(cursor, mark, self._index_rows(notification_ids, entries))
         keys: Sequence[IdempotencyRecord] = kwargs.get("pactlog_idempotency", ())
         if keys:
             cursor.executemany(
                 f"INSERT INTO {self.keys_table} VALUES ({','.join([mark] * 4)})",
                 self._key_rows(notification_ids, entries, keys),
             )
+
+    def _insert_index_rows(self, cursor: Any, mark: str, rows: list[tuple[Any, ...]]) -> None:
+        cursor.executemany(f"INSERT INTO {self.index_table} VALUES ({','.join([mark] * 6)})", rows)
 
     def find_events(self, event_ids: Sequence[str]) -> dict[str, IndexEntry]:
         if not event_ids:
@@ -302,6 +302,18 @@ class PostgresIndexedRecorder(IndexedRecorder, PostgresApplicationRecorder):
             )
         self._record_lookups(curs, "%s", notification_ids, kwargs)
         return notification_ids
+
+    def _insert_index_rows(self, cursor: Any, mark: str, rows: list[tuple[Any, ...]]) -> None:
+        """One statement for all the rows (columns as arrays), not one per row: a 1,000-event
+        batch sent 1,000 statements."""
+        if len(rows) == 1:
+            super()._insert_index_rows(cursor, mark, rows)
+            return
+        cursor.execute(
+            f"INSERT INTO {self.index_table} SELECT * FROM unnest("
+            "%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[])",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
     def _execute_read(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

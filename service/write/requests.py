@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from events.catalog import AMENDING_TYPES
 from events.envelope import EventDraft
 from events.errors import InvalidEvent
-from events.integrity import content_digest
+from events.integrity import digest_of_json, request_digest_of_json
 from service.write.recorders import IdempotencyRecord, IndexEntry
 
 
@@ -43,7 +44,6 @@ class AppendRequest:
 
     slug: str
     drafts: list[EventDraft]
-    contents: list[dict[str, Any]]
     expected_version: int | None
     idempotency_key: str | None
     request_digest: str
@@ -60,22 +60,23 @@ class AppendRequest:
         if not drafts:
             raise InvalidEvent({"events": ["Give at least one event."]})
         # The request as the client sent it (ids it left out are not part of it).
-        request_digest = content_digest(
-            {
-                "events": [draft.content(slug) for draft in drafts],
-                "expected_version": expected_version,
-            }
+        request_digest = request_digest_of_json(
+            [draft.content_json(slug) for draft in drafts], expected_version
         )
         with_ids = [draft.with_id() for draft in drafts]
         return cls(
             slug=slug,
             drafts=with_ids,
-            contents=[draft.content(slug) for draft in with_ids],
             expected_version=expected_version,
             idempotency_key=idempotency_key,
             request_digest=request_digest,
             client_ids=any(draft.id is not None for draft in drafts),
         )
+
+    @cached_property
+    def contents(self) -> list[dict[str, Any]]:
+        """Its events' contents (with their ids): what a retry is compared with."""
+        return [draft.content(self.slug) for draft in self.drafts]
 
     def index_entries(self, last_version: int) -> list[IndexEntry]:
         """The id index rows of its events, the last of which gets `last_version`."""
@@ -85,10 +86,10 @@ class AppendRequest:
                 event_id=str(draft.id),
                 partnership=self.slug,
                 version=first_version + offset,
-                digest=content_digest(content),
+                digest=digest_of_json(draft.content_json(self.slug)),
                 target_id=draft.data.get("target_id") if draft.type in AMENDING_TYPES else None,
             )
-            for offset, (draft, content) in enumerate(zip(self.drafts, self.contents, strict=True))
+            for offset, draft in enumerate(self.drafts)
         ]
 
     def idempotency_record(self, first: int) -> IdempotencyRecord:

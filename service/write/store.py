@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import (
     IntegrityError,
     InternalError,
     OperationalError,
     ProgrammingError,
+    StoredEvent,
 )
 
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from events.errors import EventNotFound
 from events.rules import amend
+from service.write.locks import stream_locks
 from service.write.recorders import IndexedRecorder
 from service.write.stream import Partnership, stream_id
 
@@ -44,6 +46,24 @@ class PactlogApplication(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "1000",
         "AGGREGATE_CACHE_FASTFORWARD": "n",  # see Streams.load
     }
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """A snapshot of each saved stream whose new events reached a multiple of its interval,
+        taken of the aggregate just saved, at its version (the library's reads the stream back
+        from its previous snapshot up to the multiple: a large batch paid for that read)."""
+        if self.snapshots is None:
+            return
+        first: dict[UUID, int] = {}
+        for event in processing_event.events:
+            first.setdefault(event.originator_id, event.originator_version)
+        for aggregate_id, aggregate in processing_event.aggregates.items():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None or aggregate_id not in first:
+                continue
+            last = int(aggregate.version)
+            if last // interval > (first[aggregate_id] - 1) // interval:
+                snapshot_class: Any = getattr(type(aggregate), "Snapshot", self.snapshot_class)
+                self.snapshots.put([snapshot_class.take(aggregate)])
 
 
 def to_recorded(event: Any, position: int) -> RecordedEvent:
@@ -89,6 +109,38 @@ class Streams:
 
     def __init__(self, app: PactlogApplication) -> None:
         self.app = app
+        self.locks = stream_locks(app)
+
+    def close(self) -> None:
+        self.locks.close()
+
+    def cached_versions(self, slugs: Iterable[str]) -> dict[str, int | None]:
+        """The version of each stream's cached copy (None: not cached)."""
+        cache = self.app.repository.cache
+        versions: dict[str, int | None] = {}
+        for slug in slugs:
+            try:
+                versions[slug] = None if cache is None else int(cache.get(stream_id(slug)).version)
+            except KeyError:
+                versions[slug] = None
+        return versions
+
+    def catch_up(self, slug: str, missed: Sequence[StoredEvent]) -> None:
+        """Apply to the cached copy of the stream the events stored since its version (read
+        under the stream's lock). A copy another thread moved meanwhile skips what it has; one
+        that does not line up is brought up to date from the store."""
+        if not missed:
+            return
+        aggregate: Partnership = self.app.repository.get(stream_id(slug))  # a copy
+        for stored in missed:
+            if stored.originator_version <= aggregate.version:
+                continue
+            if stored.originator_version != aggregate.version + 1:
+                self.load(slug, fresh=True)
+                return
+            self.app.mapper.to_domain_event(stored).mutate(aggregate)  # type: ignore[attr-defined]
+        if self.app.repository.cache is not None:
+            self.app.repository.cache.put(stream_id(slug), aggregate)
 
     @property
     def index(self) -> IndexedRecorder:

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
 from events.envelope import EventDraft
-from events.integrity import GENESIS, chain_hash
+from events.integrity import GENESIS, chain_hash, chain_hash_of_json
 from events.rules import StreamFacts
 from events.versions import upgrade_data
 
@@ -134,11 +134,12 @@ class Partnership(Aggregate):
 
     def record(self, draft: EventDraft, timestamp: datetime) -> None:
         content = _dated(draft.content(self.slug), timestamp)
+        link = draft.content_json(self.slug, content["occurred_on"])
         self.trigger_event(
             self.Recorded,
             timestamp=timestamp,
             **_stored_fields(content),
-            hash=chain_hash(self.last_hash, content, self.version + 1, timestamp.isoformat()),
+            hash=chain_hash_of_json(self.last_hash, link, self.version + 1, timestamp.isoformat()),
         )
 
     def absorb(self, event: Partnership.Recorded) -> None:

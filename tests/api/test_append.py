@@ -8,6 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from api.schemas import AppendedOut
 from tests.api.helpers import ADMIN, bearer, configure, fields_named, investment, problem
 
 
@@ -264,3 +265,40 @@ def test_creating_a_partnership_with_an_idempotency_key_is_safe_to_retry(
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     assert first.headers["Location"] == "/v1/partnerships/acme-initech/state"
+
+
+def test_an_appends_answer_is_exactly_what_its_schema_dumps(
+    client: FlaskClient, acme: str, writer: dict[str, str]
+) -> None:
+    """The answer is written without a marshmallow dump (a batch's lists every event): it must
+    be what `AppendedOut` would have written, with the same headers."""
+    batch = {"events": [investment("1"), investment("2")]}
+    response = client.post(
+        f"/v1/partnerships/{acme}/events",
+        json=batch,
+        headers={**writer, "Idempotency-Key": "dump-1"},
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert AppendedOut().dump(body) == body
+    assert list(body) == ["partnership", "id", "position", "version", "events"]
+    assert [list(e) for e in body["events"]] == [["id", "position", "version"]] * 2
+    assert response.headers["Pactlog-Position"] == str(body["position"])
+    assert response.headers["ETag"] == f'"{body["version"]}"'
+    assert response.mimetype == "application/json"
+    again = client.post(
+        f"/v1/partnerships/{acme}/events",
+        json=batch,
+        headers={**writer, "Idempotency-Key": "dump-1"},
+    )
+    assert again.status_code == 201
+    assert again.get_json() == body
+    assert again.headers["Idempotent-Replayed"] == "true"
+    created = client.post(
+        "/v1/partnerships",
+        json={"slug": "dumped", "name": "Dumped", "parties": ["A", "B"], "occurred_on": "2021"},
+        headers=writer,
+    )
+    assert created.status_code == 201
+    assert created.headers["Location"] == "/v1/partnerships/dumped/state"
+    assert AppendedOut().dump(created.get_json()) == created.get_json()

@@ -9,6 +9,8 @@ from bench.__main__ import main
 FIGURES = (
     "single appends",
     "batches over HTTP",
+    "vs their floor",
+    "vs the bare library's batched save",
     "append cost",
     "current-state read",
     "as_of read",
@@ -38,10 +40,11 @@ def test_the_benchmark_runs_on_sqlite_and_writes_its_results(tmp_path):
     report = run_quick(tmp_path, "sqlite")
     for figure in FIGURES:
         assert figure in report
-    assert report.count("| sqlite |") == 22
+    assert report.count("| sqlite |") == 25
 
 
 @pytest.mark.postgres
 def test_the_benchmark_runs_on_postgres(tmp_path, postgres_url):
     report = run_quick(tmp_path, "postgres", postgres_url)
-    assert report.count("| postgres |") == 22
+    assert report.count("| postgres |") == 26
+    assert "to 1 partnership" in report

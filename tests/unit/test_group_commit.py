@@ -62,3 +62,76 @@ def test_a_failed_request_fails_alone_and_an_unexpected_error_fails_the_rest():
         committer.submit("bad")
     with pytest.raises(RuntimeError, match="store down"):
         committer.submit("boom")
+
+
+def test_a_commit_takes_in_what_queued_for_its_streams_while_it_waited():
+    """A commit that waits (for another process's lock on its streams) takes, once it holds
+    it, the requests that queued meanwhile for the same streams, in order; others wait."""
+    batches: list[list[str]] = []
+    first_started, release = threading.Event(), threading.Event()
+    committer: GroupCommit[str]
+
+    def commit(batch):
+        if not batches:
+            first_started.set()
+            release.wait(10)  # "waiting for the lock"
+            streams = {request[0] for request in (pending.request for pending in batch)}
+            batch += committer.take_more(lambda request: request[0] in streams)
+        batches.append([pending.request for pending in batch])
+        for pending in batch:
+            pending.succeed(f"done {pending.request}")
+
+    committer = GroupCommit(commit)
+    results: dict[str, str] = {}
+
+    def submit(name: str) -> None:
+        results[name] = committer.submit(name)
+
+    first = threading.Thread(target=submit, args=("a1",))
+    first.start()
+    first_started.wait(10)
+    others = []
+    for name in ("a2", "b1", "a3"):
+        others.append(threading.Thread(target=submit, args=(name,)))
+        others[-1].start()
+        deadline = time.monotonic() + 10
+        while committer.waiting() < len(others) and time.monotonic() < deadline:
+            time.sleep(0.001)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert batches == [["a1", "a2", "a3"], ["b1"]]
+    assert results == {name: f"done {name}" for name in ("a1", "a2", "b1", "a3")}
+
+
+def test_requests_taken_in_fail_with_the_commit_that_took_them():
+    committer: GroupCommit[str]
+    first_started, release = threading.Event(), threading.Event()
+
+    def commit(batch):
+        first_started.set()
+        release.wait(10)
+        batch += committer.take_more(lambda request: True)
+        raise RuntimeError("the store went away")
+
+    committer = GroupCommit(commit)
+    errors: dict[str, str] = {}
+
+    def submit(name: str) -> None:
+        try:
+            committer.submit(name)
+        except RuntimeError as error:
+            errors[name] = str(error)
+
+    first = threading.Thread(target=submit, args=("a",))
+    first.start()
+    first_started.wait(10)
+    second = threading.Thread(target=submit, args=("b",))
+    second.start()
+    deadline = time.monotonic() + 10
+    while committer.waiting() < 1 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for thread in (first, second):
+        thread.join(10)
+    assert errors == {"a": "the store went away", "b": "the store went away"}

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import BaseConverter
 
 from api import access, errors, headers, services
@@ -44,12 +45,18 @@ class SlugConverter(BaseConverter):
     regex = SLUG_PATTERN.pattern
 
 
+class AnswerJSON(DefaultJSONProvider):
+    """Answers keep their fields in the schemas' order and their text as written."""
+
+    sort_keys = False
+    ensure_ascii = False
+
+
 def create_app(config: Settings | Mapping[str, Any]) -> Flask:
     settings = config if isinstance(config, Settings) else Settings.from_config(config)
     app = Flask("pactlog")
     app.config.update(settings.flask_config())
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = AnswerJSON(app)
     app.url_map.converters["slug"] = SlugConverter
     app.url_map.strict_slashes = False
     services.install(app, settings)

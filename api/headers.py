@@ -175,10 +175,10 @@ class KeptAnswers:
 
 def kept_answers() -> KeptAnswers:
     """This app's kept answers (one per app: an app is one store, one clock)."""
-    found = current_app.extensions.get(_EXTENSION)
+    found: KeptAnswers | None = current_app.extensions.get(_EXTENSION)
     if found is None:
         found = current_app.extensions.setdefault(_EXTENSION, KeptAnswers())
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def kept(slug: str, answer: Callable[[], Any]) -> Any:

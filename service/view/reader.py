@@ -17,8 +17,9 @@ from events.envelope import RecordedEvent
 from service.projections.policy import TrustPolicy
 from service.projections.state import State, apply_event
 from service.view import search
+from service.view.dialects import PostgresTables
 from service.view.keys import day_of, key_after, since, stamp, until
-from service.view.tables import VISIBLE, Current, PostgresTables
+from service.view.tables import VISIBLE, Current
 from service.view.writer import TimelineView
 
 

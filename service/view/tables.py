@@ -26,33 +26,25 @@ Checkpoints and summaries turn stale once each (partial indexes find the fresh o
 event arriving out of date order costs what it changes, and the tables stay linear in size.
 
 One SQL text serves SQLite and PostgreSQL (written with `%s` placeholders and `{table}` names);
-the two dialect classes at the bottom say how to reach each database. Both are the library's
-tracking recorders, so a view's rows and its tracking record share one transaction.
+the two dialect classes (`service.view.dialects`) say how to reach each database. Both are the
+library's tracking recorders, so a view's rows and its tracking record share one transaction.
 """
 
 from __future__ import annotations
 
-import fcntl
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from eventsourcing.persistence import Tracking, TrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL
 
 from service.projections.state import State, empty_state
-from service.view import search
 from service.write.recorders import as_tuples
 
-COPY_ROWS = 50  # from this many rows, PostgreSQL gets them by COPY (`PostgresTables`)
+COPY_ROWS = 50  # from this many rows, PostgreSQL gets them by COPY (`service.view.dialects`)
 VISIBLE = "from_version <= %s AND (to_version IS NULL OR to_version > %s)"
 # The shape of what the view stores: its rows' bodies, the folded states and summaries. Raise it
 # whenever a fold or a row changes shape; version 1 is every view written before it was kept.
@@ -265,107 +257,3 @@ class ViewTables(TrackingRecorder, ABC):
             for name, on in INDEXES.items()
         ]
         return statements + self.search_statements()
-
-
-class SQLiteTables(ViewTables, SQLiteTrackingRecorder):
-    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.create_statements()]
-
-    def placeholders(self, text: str) -> str:
-        return text.replace("%s", "?")
-
-    def search_statements(self) -> list[str]:
-        return search.sqlite_statements(self.table("search"))
-
-    @contextmanager
-    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield cursor
-
-    def track(self, cursor: SQLiteCursor, tracking: Tracking) -> None:
-        self._insert_tracking(cursor, tracking)
-
-    def tracking_table(self) -> str:
-        return "tracking"
-
-    @contextmanager
-    def layout_lock(self) -> Iterator[None]:
-        """An exclusive lock on a file beside the database (SQLite has no advisory locks)."""
-        path = f"{self.datastore.pool.db_name}.layout-lock"
-        with open(path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        self.datastore.close()
-
-
-class PostgresTables(ViewTables, PostgresTrackingRecorder):
-    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        self.table_prefix = f'"{self.datastore.schema}".view_'
-        for statement in self.create_statements():
-            index_name = statement.split(" ")[5] if " INDEX " in statement else None
-            unqualified = (  # index names take no schema in PostgreSQL
-                statement.replace(index_name, index_name.split(".")[-1], 1)
-                if index_name is not None
-                else statement
-            )
-            self.sql_create_statements.append(SQL(unqualified).format())
-
-    def search_statements(self) -> list[str]:
-        return search.postgres_statements(self.table("search"), self.table("search_all"))
-
-    def execute_many(
-        self,
-        cursor: Any,
-        text: str,
-        rows: list[tuple[Any, ...]],
-        copy: tuple[str, str] | None = None,
-    ) -> None:
-        """Large plain INSERTs (a projector's page of rows, a rebuild's) go by `COPY`: one
-        statement streaming the rows, the same rows and the same errors (a duplicate key is
-        a unique violation either way)."""
-        if copy is None or len(rows) < COPY_ROWS:
-            super().execute_many(cursor, text, rows)
-            return
-        table, columns = copy
-        with cursor.copy(f"COPY {self.table(table)} ({columns}) FROM STDIN") as stream:
-            for row in rows:
-                stream.write_row(row)
-        rows.clear()
-
-    @contextmanager
-    def transaction(self, *, commit: bool) -> Iterator[Cursor[DictRow]]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield cursor
-
-    def track(self, cursor: Cursor[DictRow], tracking: Tracking) -> None:
-        self._insert_tracking(cursor, tracking)
-
-    def tracking_table(self) -> str:
-        return f'"{self.datastore.schema}"."{self.tracking_table_name}"'
-
-    @contextmanager
-    def layout_lock(self) -> Iterator[None]:
-        """A session advisory lock, keyed by the schema: one process holds it, the others poll
-        for it (a blocking wait would run into the sessions' statement time-out)."""
-        key = f"pactlog-view-layout:{self.datastore.schema}"
-        with self.datastore.get_connection() as conn:  # autocommit: no transaction held open
-            while not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[
-                "pg_try_advisory_lock"
-            ]:  # type: ignore[index]
-                time.sleep(0.05)
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
-
-    def close(self) -> None:
-        self.datastore.close()

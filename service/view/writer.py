@@ -23,8 +23,9 @@ from service.projections.out_of_order import Writers, fold_in, record
 from service.projections.policy import TrustPolicy
 from service.projections.state import State, apply_event, empty_state, summarize
 from service.view import search
+from service.view.dialects import PostgresTables, SQLiteTables
 from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
-from service.view.tables import Current, PostgresTables, SQLiteTables, ViewTables, dumps
+from service.view.tables import Current, ViewTables, dumps
 
 CHECKPOINT_INTERVAL = 256
 # The columns of a new row (`to_version` is NULL: the row is open).

@@ -58,35 +58,27 @@ def median_latency(work: Callable[[], object], repeats: int) -> float:
 # --- the library ----------------------------------------------------------------------------
 
 
-def library_rates(
-    database_url: str, single: int, batches: int, batch_size: int
-) -> dict[str, float]:
-    """Events per second: one event per save, `batch_size` per save, and replay with decoding."""
+def library_app(database_url: str) -> Application[Any]:
+    """The bare library on the same store as pactlog (its own application recorder)."""
     env = {k: v for k, v in store_env(database_url).items() if k != "APPLICATION_RECORDER_TOPIC"}
-    app: Application[Any] = Application(env=env)
+    return Application(env=env)
+
+
+def library_single_rate(database_url: str, count: int) -> float:
+    """Events per second of the library saving one event per save (`count` of them)."""
+    app = library_app(database_url)
     payload = investment_payload(date(2020, 1, 1))
-    ledger = Ledger(name="bench")
+    ledger = Ledger(name="single")
     app.save(ledger)
 
     def one_per_save() -> None:
-        for _ in range(single):
+        for _ in range(count):
             ledger.record(payload=payload)
             app.save(ledger)
 
-    def batched() -> None:
-        for _ in range(batches):
-            for _ in range(batch_size):
-                ledger.record(payload=payload)
-            app.save(ledger)
-
-    rates = {
-        "single": single / timed(one_per_save),
-        "batch": batches * batch_size / timed(batched),
-    }
-    total = 1 + single + batches * batch_size
-    rates["replay"] = total / timed(lambda: replay_and_decode(app))
+    rate = count / timed(one_per_save)
     app.close()
-    return rates
+    return rate
 
 
 def replay_and_decode(app: Application[Any]) -> int:

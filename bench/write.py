@@ -21,15 +21,20 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from eventsourcing.application import Application
-
 from bench import load
 from bench.load import Load
-from bench.measure import Ledger, create_partnerships, http_batch_rate, http_single_rate, timed
+from bench.measure import (
+    Ledger,
+    create_partnerships,
+    http_batch_rate,
+    http_single_rate,
+    library_app,
+    library_single_rate,
+    timed,
+)
 from bench.processes import gunicorn, projector
 from bench.workload import investment_payload
 from events.envelope import parse_event
-from service.config import store_env
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,7 @@ def floor_rate(database_url: str, batches: int, batch_size: int) -> dict[str, fl
     """Events per second of the work a batch append cannot skip: validating each event with
     pactlog's schemas, then the library's batched save of the same payload (and, apart, the
     bare library's batched save and the validation alone)."""
-    env = {k: v for k, v in store_env(database_url).items() if k != "APPLICATION_RECORDER_TOPIC"}
-    app: Application[Any] = Application(env=env)
+    app = library_app(database_url)
     payload = investment_payload(date(2020, 1, 1))
     payloads = [dict(payload) for _ in range(batch_size)]
     ledger = Ledger(name="floor")
@@ -139,7 +143,7 @@ def http_figures(
     batch_projected: list[float] = []
     for run in range(sizes.runs):
         with fresh() as floor_url:
-            floors["single"].append(_library_single(floor_url, sizes.library_single))
+            floors["single"].append(library_single_rate(floor_url, sizes.library_single))
         with fresh() as url, gunicorn(url, workers=workers) as api, projector(url):
             single.append(
                 http_single_rate(
@@ -193,23 +197,6 @@ def http_figures(
             True,
         ),
     ]
-
-
-def _library_single(database_url: str, count: int) -> float:
-    env = {k: v for k, v in store_env(database_url).items() if k != "APPLICATION_RECORDER_TOPIC"}
-    app: Application[Any] = Application(env=env)
-    payload = investment_payload(date(2020, 1, 1))
-    ledger = Ledger(name="single")
-    app.save(ledger)
-
-    def one_per_save() -> None:
-        for _ in range(count):
-            ledger.record(payload=payload)
-            app.save(ledger)
-
-    rate = count / timed(one_per_save)
-    app.close()
-    return rate
 
 
 def hot_figures(

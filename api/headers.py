@@ -142,6 +142,8 @@ class KeptAnswers:
         self._lock = threading.Lock()
         # By partnership: its stamp, and when it was read (time.monotonic()).
         self.stamps: dict[str, tuple[tuple[Any, ...] | None, float]] = {}
+        # Held by the one thread reading a stamp that has aged (`_stamp`).
+        self.refreshing = threading.Lock()
 
     def get(self, key: Hashable) -> Kept | None:
         with self._lock:
@@ -238,12 +240,22 @@ def _stamp(slug: str) -> tuple[Any, ...] | None:
     service = pactlog()
     if service.projections.inline or "min_position" in request.args:
         return service.read_stamp(slug)
-    stamps = kept_answers().stamps
+    answers = kept_answers()
+    stamps = answers.stamps
     now = time.monotonic()
     found = stamps.get(slug)
     if found is not None and now - found[1] < STAMP_SECONDS:
         return found[0]
-    stamp = service.read_stamp(slug)
+    # One thread reads the aged stamp; the others answer meanwhile from the one they have (one
+    # round trip older). Otherwise every thread whose request came in as the stamp aged read it
+    # at once, each waiting for one of the pool's few connections.
+    if found is not None and not answers.refreshing.acquire(blocking=False):
+        return found[0]
+    try:
+        stamp = service.read_stamp(slug)
+    finally:
+        if found is not None:
+            answers.refreshing.release()
     if len(stamps) >= KEPT_STAMPS:
         stamps.clear()
     stamps[slug] = (stamp, now)

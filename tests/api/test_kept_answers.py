@@ -108,6 +108,37 @@ def test_with_a_separate_projector_min_position_reads_the_new_answer(tmp_path: P
         services(app).close()
 
 
+def test_with_a_separate_projector_one_thread_reads_an_aged_stamp_while_the_others_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(tmp_path, ANONYMOUS_READS=True, PROJECT_INLINE=False)
+    try:
+        service = services(app).pactlog
+        service.create_partnership("acme", parse_event(FORMED, "acme"))
+        service.catch_up()
+        client = app.test_client()
+        url = "/v1/partnerships/acme/state"
+        before = client.get(url)
+        reads: list[str] = []
+        read_stamp = service.read_stamp
+        monkeypatch.setattr(
+            service, "read_stamp", lambda slug: reads.append(slug) or read_stamp(slug)
+        )
+        with app.app_context():
+            answers = kept_answers()
+        stamp, _ = answers.stamps["acme"]
+        answers.stamps["acme"] = (stamp, 0.0)  # aged
+        with answers.refreshing:  # another thread is reading it
+            during = client.get(url)
+        assert reads == []
+        assert during.data == before.data
+        after = client.get(url)
+        assert reads == ["acme"]
+        assert after.data == before.data
+    finally:
+        services(app).close()
+
+
 def test_what_if_reads_are_not_kept(
     app: Flask, client: FlaskClient, writer: dict[str, str], loaded: list[dict[str, Any]]
 ) -> None:

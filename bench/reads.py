@@ -35,6 +35,7 @@ class Figure(NamedTuple):
     unit: str
     target: str
     higher_is_better: bool
+    paired: bool
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,10 @@ def bench_reads(
     log(f"[{store}] dashboard reads, {CONNECTIONS} connections, {history:,}-event partnership")
     ours: dict[str, list[float]] = {name: [] for name in paths}
     conditional: dict[str, list[float]] = {name: [] for name in paths}
-    # The floor is measured beside each figure (the machine's load drifts: compare neighbours).
+    # The floor is measured right before each sample (the machine's load drifts, and some of
+    # its seconds are much slower than others: compare neighbours, pair by pair).
     floor: dict[str, list[float]] = {name: [] for name in paths}
+    conditional_floor: dict[str, list[float]] = {name: [] for name in paths}
     workers = 1 if store == "sqlite" else 2
     with fresh() as url:
         service = PactlogService(url)
@@ -140,6 +143,7 @@ def bench_reads(
                     floor[name].append(_checked(wrk_get(api.base, "/healthz", seconds)))
                     ours[name].append(_checked(wrk_get(api.base, path, seconds)))
                     etag = _etag(api.base, path)
+                    conditional_floor[name].append(_checked(wrk_get(api.base, "/healthz", seconds)))
                     conditional[name].append(
                         _checked(wrk_get(api.base, path, seconds, {"If-None-Match": etag}))
                     )
@@ -155,6 +159,7 @@ def bench_reads(
                 "requests/s",
                 "≥ 0.5",
                 True,
+                True,
             )
         )
     for name in paths:
@@ -163,9 +168,10 @@ def bench_reads(
                 f"{name}, conditional (304), {CONNECTIONS} connections, "
                 "vs GET /healthz (requests/s)",
                 conditional[name],
-                floor[name],
+                conditional_floor[name],
                 "requests/s",
                 "≥ 0.8",
+                True,
                 True,
             )
         )

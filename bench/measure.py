@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from psycopg import sql
 
 from bench import load
 from bench.load import Load
@@ -99,7 +101,7 @@ class Client:
 
     def __init__(self, base: str) -> None:
         url = urlparse(base)
-        self.connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+        self.connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=120)
 
     def post(self, path: str, body: object) -> dict[str, Any]:
         self.connection.request(
@@ -183,6 +185,22 @@ def build_history(service: PactlogService, slug: str, events: int, chunk: int = 
     drafts = dated_drafts(events)
     for start in range(0, events, chunk):
         service.append(slug, drafts[start : start + chunk])
+
+
+def settle(url: str) -> None:
+    """PostgreSQL: vacuum and analyze the tables of `url`'s schema, as autovacuum does a minute
+    after a large write (a fixture just built, a view rebuilt three times): a store that is
+    read is in that state, and autovacuum's pass would otherwise fall inside measured seconds."""
+    if not url.startswith("postgresql"):
+        return
+    parts = urlparse(url)
+    schema = parse_qs(parts.query).get("schema", ["public"])[0]
+    with psycopg.connect(parts._replace(query="").geturl(), autocommit=True) as connection:
+        tables = connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
+        ).fetchall()
+        for (table,) in tables:
+            connection.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(schema, table)))
 
 
 def dated_drafts(count: int, span_days: int = 9000) -> list[EventDraft]:

@@ -7,7 +7,6 @@ Also the memory figure's ratio (item 8): peak RSS at the largest size over the s
 
 from __future__ import annotations
 
-import contextlib
 import re
 import subprocess
 from collections.abc import Callable
@@ -19,11 +18,9 @@ from bench import measure
 from bench.load import wrk_path
 from bench.processes import gunicorn
 from bench.workload import last_day
-from service.pactlog import PactlogService
 
 CONNECTIONS = 32
 THREADS = 2
-SLUG = "dashboard"
 
 
 class Figure(NamedTuple):
@@ -76,11 +73,11 @@ def parse_wrk(output: str) -> Rate:
     return Rate(int(requests.group(1)), float(rate.group(1)), errors)
 
 
-def dashboard_paths(points: int) -> dict[str, str]:
+def dashboard_paths(slug: str, points: int) -> dict[str, str]:
     """The reads a dashboard makes of one partnership, by figure name."""
     end = last_day()
     first = end - timedelta(days=points - 1)
-    base = f"/v1/partnerships/{SLUG}"
+    base = f"/v1/partnerships/{slug}"
     return {
         "GET …/state": f"{base}/state",
         "GET …/state?as_of=": f"{base}/state?as_of={(end - timedelta(days=4500)).isoformat()}",
@@ -113,15 +110,16 @@ def _etag(base: str, path: str) -> str:
 
 def bench_reads(
     store: str,
-    fresh: Callable[[], contextlib.AbstractContextManager[str]],
+    url: str,
+    slug: str,
     history: int,
     seconds: float,
     runs: int,
     log: Callable[[str], None],
 ) -> list[Figure]:
-    """The figures of dashboard reads of a `history`-event partnership."""
+    """The figures of dashboard reads of partnership `slug` in `url`, of `history` events."""
     points = 365
-    paths = dashboard_paths(points)
+    paths = dashboard_paths(slug, points)
     log(f"[{store}] dashboard reads, {CONNECTIONS} connections, {history:,}-event partnership")
     ours: dict[str, list[float]] = {name: [] for name in paths}
     conditional: dict[str, list[float]] = {name: [] for name in paths}
@@ -130,23 +128,18 @@ def bench_reads(
     floor: dict[str, list[float]] = {name: [] for name in paths}
     conditional_floor: dict[str, list[float]] = {name: [] for name in paths}
     workers = 1 if store == "sqlite" else 2
-    with fresh() as url:
-        service = PactlogService(url)
-        measure.build_history(service, SLUG, history, chunk=5000)
-        service.catch_up()
-        service.close()
-        with gunicorn(url, workers=workers) as api:
-            for path in paths.values():  # warm every worker's caches once
-                wrk_get(api.base, path, 1)
-            for _ in range(runs):
-                for name, path in paths.items():
-                    floor[name].append(_checked(wrk_get(api.base, "/healthz", seconds)))
-                    ours[name].append(_checked(wrk_get(api.base, path, seconds)))
-                    etag = _etag(api.base, path)
-                    conditional_floor[name].append(_checked(wrk_get(api.base, "/healthz", seconds)))
-                    conditional[name].append(
-                        _checked(wrk_get(api.base, path, seconds, {"If-None-Match": etag}))
-                    )
+    with gunicorn(url, workers=workers) as api:
+        for path in paths.values():  # warm every worker's caches once
+            wrk_get(api.base, path, 1)
+        for _ in range(runs):
+            for name, path in paths.items():
+                floor[name].append(_checked(wrk_get(api.base, "/healthz", seconds)))
+                ours[name].append(_checked(wrk_get(api.base, path, seconds)))
+                etag = _etag(api.base, path)
+                conditional_floor[name].append(_checked(wrk_get(api.base, "/healthz", seconds)))
+                conditional[name].append(
+                    _checked(wrk_get(api.base, path, seconds, {"If-None-Match": etag}))
+                )
     rows = []
     size = f"{history:,}"
     for name in paths:

@@ -51,6 +51,20 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# ASCII bytes that are letters or digits kept, every other one a space: in ASCII text the words
+# `_WORD` finds are its runs of letters and digits (`_` is not a word character for it).
+_ASCII_WORDS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+
+
+def words(text: str) -> str:
+    """`tokens(text)` separated by spaces (what the search table stores); ASCII text (most
+    text) split by one byte translation instead of the regular expression, in a fifth of the
+    time (a rebuild computes three per event)."""
+    if text.isascii():
+        return b" ".join(text.lower().encode().translate(_ASCII_WORDS).split()).decode()
+    return " ".join(tokens(text))
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -84,9 +98,9 @@ def entry(body: dict[str, Any], from_version: int) -> tuple[Any, ...]:
         body["partnership"],
         body["id"],
         from_version,
-        " ".join(tokens(found["summary"])),
-        " ".join(tokens(found["names"])),
-        " ".join(tokens(found["sources"])),
+        words(found["summary"]),
+        words(found["names"]),
+        words(found["sources"]),
     )
 
 

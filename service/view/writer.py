@@ -153,10 +153,11 @@ class TimelineView(ViewTables):
                         current.version,
                         current.state,
                     )
-                if current.writers is None:
-                    apply_event(current.state, event, self.policy)
-                else:
-                    fold_in(current.state, current.writers, event, affected, self.policy)
+                apply_event(current.state, event, self.policy)
+                if current.writers is not None:
+                    # Later than every key folded: what `fold_in` would do, without keeping
+                    # the values the event sets to put them back (nothing later set them).
+                    record(current.writers, event, affected, self.policy)
                 current.last_key = affected
             else:
                 self._stale_from(writes, current, event.version, affected)

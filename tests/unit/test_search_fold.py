@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.view.search import fold
+from service.view.search import fold, tokens, words
 
 
 def folded_the_long_way(text: str) -> str:
@@ -27,3 +27,12 @@ def test_fold_drops_accents() -> None:
 def test_no_character_before_the_first_combining_mark_combines() -> None:
     assert not [c for c in map(chr, range(0x300)) if unicodedata.combining(c)]
     assert fold("Alpha · Beta") == "alpha · beta"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_the_stored_words_are_the_tokens_for_any_text(text: str) -> None:
+    assert words(text) == " ".join(tokens(text))
+
+
+def test_ascii_words_split_on_punctuation_and_underscores() -> None:
+    assert words("OpenAI_x's $10bn (2023) deal") == "openai x s 10bn 2023 deal"

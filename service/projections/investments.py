@@ -124,7 +124,10 @@ def apply_investment(investments: Section, commitments: Section, event: Recorded
         )
     else:
         return
-    _add_to(entry.setdefault("levels", _empty_levels()), event)
+    levels = entry.get("levels")
+    if levels is None:  # not built for every event only to be thrown away
+        levels = entry["levels"] = _empty_levels()
+    _add_to(levels, event)
     entry["events"] += 1
 
 

@@ -73,8 +73,8 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def fields_of(body: dict[str, Any]) -> dict[str, str]:
-    """The text an event is found by: its summary, the names in its data, its sources."""
+def _texts(body: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    """The summary, the names in the data and the sources' texts, each piece on its own."""
     data = body.get("data") or {}
     names = [
         text
@@ -88,19 +88,34 @@ def fields_of(body: dict[str, Any]) -> dict[str, str]:
         for key in ("publisher", "title", "url")
         if source.get(key)
     ]
-    return {"summary": body["summary"], "names": " · ".join(names), "sources": " · ".join(sources)}
+    return body["summary"], names, sources
+
+
+_BETWEEN = " · "  # between the pieces of a field: no word character, so it only separates
+
+
+def fields_of(body: dict[str, Any]) -> dict[str, str]:
+    """The text an event is found by: its summary, the names in its data, its sources."""
+    summary, names, sources = _texts(body)
+    return {"summary": summary, "names": _BETWEEN.join(names), "sources": _BETWEEN.join(sources)}
+
+
+def _words_of(pieces: list[str]) -> str:
+    """`words` of the pieces joined by `_BETWEEN`, piece by piece: the separator is not
+    ASCII, the pieces mostly are (`words`' short way)."""
+    return " ".join(found for found in map(words, pieces) if found)
 
 
 def entry(body: dict[str, Any], from_version: int) -> tuple[Any, ...]:
     """The search table's row for one revision of an event."""
-    found = fields_of(body)
+    summary, names, sources = _texts(body)
     return (
         body["partnership"],
         body["id"],
         from_version,
-        words(found["summary"]),
-        words(found["names"]),
-        words(found["sources"]),
+        words(summary),
+        _words_of(names),
+        _words_of(sources),
     )
 
 

@@ -118,16 +118,22 @@ class TimelineView(ViewTables):
             [(version, partnership, day_of(key)) for version, partnership, key in writes.marks],
         )
         writes.marks.clear()
+        # Plain inserts (so `COPY` on PostgreSQL when there are many: a rebuild writes a
+        # summary for most days): a summary carries the version of the last event folded
+        # before its day ended, a checkpoint that of the event just folded, and each version
+        # is projected once, so neither can be written twice.
         self.execute_many(
             cursor,
-            "INSERT INTO {days} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO {days} VALUES (%s, %s, %s, %s, %s)",
             [tuple(day) for days in writes.days.values() for day in days],
+            ("days", "partnership, day, version, stale_from, summary"),
         )
         writes.days.clear()
         self.execute_many(
             cursor,
-            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, %s)",
             [tuple(one) for ones in writes.checkpoints.values() for one in ones],
+            ("checkpoints", "partnership, valid_key, version, state, stale_from"),
         )
         writes.checkpoints.clear()
 

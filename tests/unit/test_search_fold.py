@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.view.search import fold, tokens, words
+from service.view.search import entry, fields_of, fold, tokens, words
 
 
 def folded_the_long_way(text: str) -> str:
@@ -36,3 +36,20 @@ def test_the_stored_words_are_the_tokens_for_any_text(text: str) -> None:
 
 def test_ascii_words_split_on_punctuation_and_underscores() -> None:
     assert words("OpenAI_x's $10bn (2023) deal") == "openai x s 10bn 2023 deal"
+
+
+@given(st.text(), st.lists(st.text()), st.lists(st.text(alphabet=st.characters(max_codepoint=127))))
+def test_an_entry_holds_the_words_of_its_fields_as_read(
+    summary: str, names: list[str], titles: list[str]
+) -> None:
+    body = {
+        "partnership": "a-b",
+        "id": "e1",
+        "summary": summary,
+        "data": {"parties": names, "amount": {"value": "1"}},
+        "sources": [{"title": title} for title in titles],
+    }
+    fields = fields_of(body)
+    assert entry(body, 1)[3:] == tuple(
+        " ".join(tokens(fields[name])) for name in ("summary", "names", "sources")
+    )

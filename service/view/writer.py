@@ -28,6 +28,8 @@ from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
 from service.view.tables import Current, ViewTables, dumps
 
 CHECKPOINT_INTERVAL = 256
+# What the projector writes (`clear` empties them); `layout` says how, and stays.
+PROJECTED_TABLES = ("rows", "changes", "checkpoints", "days", "current", "arrivals", "search")
 # The columns of a new row (`to_version` is NULL: the row is open).
 ROW_COLUMNS = "partnership, event_id, from_version, valid_key, valid_start, type, confidence, body"
 
@@ -78,8 +80,7 @@ class TimelineView(ViewTables):
     def clear(self, application_name: str) -> None:
         """Forget everything projected (and where projecting stopped), in one transaction."""
         with self.transaction(commit=True) as cursor:
-            for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals", "search"):
-                self.execute(cursor, f"DELETE FROM {{{name}}}")
+            self.empty(cursor, PROJECTED_TABLES)
             self.execute(
                 cursor,
                 f"DELETE FROM {self.tracking_table()} WHERE application_name = %s",

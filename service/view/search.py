@@ -91,7 +91,7 @@ def _texts(body: dict[str, Any]) -> tuple[str, list[str], list[str]]:
     return body["summary"], names, sources
 
 
-_BETWEEN = " · "  # between the pieces of a field: no word character, so it only separates
+_BETWEEN = " · "  # between the pieces of a field as read (a snippet), not a word character
 
 
 def fields_of(body: dict[str, Any]) -> dict[str, str]:
@@ -100,22 +100,18 @@ def fields_of(body: dict[str, Any]) -> dict[str, str]:
     return {"summary": summary, "names": _BETWEEN.join(names), "sources": _BETWEEN.join(sources)}
 
 
-def _words_of(pieces: list[str]) -> str:
-    """`words` of the pieces joined by `_BETWEEN`, piece by piece: the separator is not
-    ASCII, the pieces mostly are (`words`' short way)."""
-    return " ".join(found for found in map(words, pieces) if found)
-
-
 def entry(body: dict[str, Any], from_version: int) -> tuple[Any, ...]:
-    """The search table's row for one revision of an event."""
+    """The search table's row for one revision of an event. The pieces of a field are joined
+    by a space, not `_BETWEEN`: the same words (neither is a word character, and folding
+    changes no piece by what is beside it), and mostly ASCII text (`words`' short way)."""
     summary, names, sources = _texts(body)
     return (
         body["partnership"],
         body["id"],
         from_version,
         words(summary),
-        _words_of(names),
-        _words_of(sources),
+        words(" ".join(names)),
+        words(" ".join(sources)),
     )
 
 

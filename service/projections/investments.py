@@ -97,8 +97,15 @@ def _add_to(levels: dict[str, dict[str, Sums]], event: RecordedEvent) -> None:
         if bounds is None:
             sums[3] += 1
             continue
-        for index, value in enumerate(bounds):
-            sums[index] = add_amounts(sums[index], value)  # exact at any size
+        chosen, low, high = bounds
+        was_chosen, was_low, was_high = sums[0], sums[1], sums[2]
+        sums[0] = add_amounts(was_chosen, chosen)  # exact at any size
+        # Most figures are exact (chosen = low = high) and add to sums that are equal too (the
+        # sums are canonical): one addition then, not three.
+        same_low = low == chosen and was_low == was_chosen
+        sums[1] = sums[0] if same_low else add_amounts(was_low, low)
+        same_high = high == low and was_high == was_low
+        sums[2] = sums[1] if same_high else add_amounts(was_high, high)
 
 
 def apply_investment(investments: Section, commitments: Section, event: RecordedEvent) -> None:
@@ -117,7 +124,10 @@ def apply_investment(investments: Section, commitments: Section, event: Recorded
         )
     else:
         return
-    _add_to(entry.setdefault("levels", _empty_levels()), event)
+    levels = entry.get("levels")
+    if levels is None:  # not built for every event only to be thrown away
+        levels = entry["levels"] = _empty_levels()
+    _add_to(levels, event)
     entry["events"] += 1
 
 

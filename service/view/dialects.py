@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +33,15 @@ class SQLiteTables(ViewTables, SQLiteTrackingRecorder):
 
     def search_statements(self) -> list[str]:
         return search.sqlite_statements(self.table("search"))
+
+    def empty(self, cursor: Any, names: Sequence[str]) -> None:
+        """As `ViewTables.empty`, but the search table dropped and created again: FTS5
+        deletes row by row, a tenth of a rebuild's time on a long log."""
+        if "search" in names:
+            self.execute(cursor, f"DROP TABLE {self.table('search')}")
+            for statement in self.search_statements():
+                self.execute(cursor, statement)
+        super().empty(cursor, [name for name in names if name != "search"])
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
@@ -75,6 +84,10 @@ class PostgresTables(ViewTables, PostgresTrackingRecorder):
 
     def search_statements(self) -> list[str]:
         return search.postgres_statements(self.table("search"), self.table("search_all"))
+
+    def empty(self, cursor: Any, names: Sequence[str]) -> None:
+        """One `TRUNCATE`: no row by row delete, and the GIN index starts empty."""
+        self.execute(cursor, "TRUNCATE " + ", ".join(f"{{{name}}}" for name in names))
 
     def execute_many(
         self,

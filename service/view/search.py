@@ -51,6 +51,20 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# ASCII bytes that are letters or digits kept, every other one a space: in ASCII text the words
+# `_WORD` finds are its runs of letters and digits (`_` is not a word character for it).
+_ASCII_WORDS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+
+
+def words(text: str) -> str:
+    """`tokens(text)` separated by spaces (what the search table stores); ASCII text (most
+    text) split by one byte translation instead of the regular expression, in a fifth of the
+    time (a rebuild computes three per event)."""
+    if text.isascii():
+        return b" ".join(text.lower().encode().translate(_ASCII_WORDS).split()).decode()
+    return " ".join(tokens(text))
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -59,8 +73,8 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def fields_of(body: dict[str, Any]) -> dict[str, str]:
-    """The text an event is found by: its summary, the names in its data, its sources."""
+def _texts(body: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    """The summary, the names in the data and the sources' texts, each piece on its own."""
     data = body.get("data") or {}
     names = [
         text
@@ -74,19 +88,30 @@ def fields_of(body: dict[str, Any]) -> dict[str, str]:
         for key in ("publisher", "title", "url")
         if source.get(key)
     ]
-    return {"summary": body["summary"], "names": " · ".join(names), "sources": " · ".join(sources)}
+    return body["summary"], names, sources
+
+
+_BETWEEN = " · "  # between the pieces of a field as read (a snippet), not a word character
+
+
+def fields_of(body: dict[str, Any]) -> dict[str, str]:
+    """The text an event is found by: its summary, the names in its data, its sources."""
+    summary, names, sources = _texts(body)
+    return {"summary": summary, "names": _BETWEEN.join(names), "sources": _BETWEEN.join(sources)}
 
 
 def entry(body: dict[str, Any], from_version: int) -> tuple[Any, ...]:
-    """The search table's row for one revision of an event."""
-    found = fields_of(body)
+    """The search table's row for one revision of an event. The pieces of a field are joined
+    by a space, not `_BETWEEN`: the same words (neither is a word character, and folding
+    changes no piece by what is beside it), and mostly ASCII text (`words`' short way)."""
+    summary, names, sources = _texts(body)
     return (
         body["partnership"],
         body["id"],
         from_version,
-        " ".join(tokens(found["summary"])),
-        " ".join(tokens(found["names"])),
-        " ".join(tokens(found["sources"])),
+        words(summary),
+        words(" ".join(names)),
+        words(" ".join(sources)),
     )
 
 

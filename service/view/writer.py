@@ -28,6 +28,8 @@ from service.view.keys import END_OF_TIME, day_of, stamp, valid_key
 from service.view.tables import Current, ViewTables, dumps
 
 CHECKPOINT_INTERVAL = 256
+# What the projector writes (`clear` empties them); `layout` says how, and stays.
+PROJECTED_TABLES = ("rows", "changes", "checkpoints", "days", "current", "arrivals", "search")
 # The columns of a new row (`to_version` is NULL: the row is open).
 ROW_COLUMNS = "partnership, event_id, from_version, valid_key, valid_start, type, confidence, body"
 
@@ -78,8 +80,7 @@ class TimelineView(ViewTables):
     def clear(self, application_name: str) -> None:
         """Forget everything projected (and where projecting stopped), in one transaction."""
         with self.transaction(commit=True) as cursor:
-            for name in ("rows", "changes", "checkpoints", "days", "current", "arrivals", "search"):
-                self.execute(cursor, f"DELETE FROM {{{name}}}")
+            self.empty(cursor, PROJECTED_TABLES)
             self.execute(
                 cursor,
                 f"DELETE FROM {self.tracking_table()} WHERE application_name = %s",
@@ -118,16 +119,22 @@ class TimelineView(ViewTables):
             [(version, partnership, day_of(key)) for version, partnership, key in writes.marks],
         )
         writes.marks.clear()
+        # Plain inserts (so `COPY` on PostgreSQL when there are many: a rebuild writes a
+        # summary for most days): a summary carries the version of the last event folded
+        # before its day ended, a checkpoint that of the event just folded, and each version
+        # is projected once, so neither can be written twice.
         self.execute_many(
             cursor,
-            "INSERT INTO {days} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO {days} VALUES (%s, %s, %s, %s, %s)",
             [tuple(day) for days in writes.days.values() for day in days],
+            ("days", "partnership, day, version, stale_from, summary"),
         )
         writes.days.clear()
         self.execute_many(
             cursor,
-            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO {checkpoints} VALUES (%s, %s, %s, %s, %s)",
             [tuple(one) for ones in writes.checkpoints.values() for one in ones],
+            ("checkpoints", "partnership, valid_key, version, state, stale_from"),
         )
         writes.checkpoints.clear()
 
@@ -153,10 +160,11 @@ class TimelineView(ViewTables):
                         current.version,
                         current.state,
                     )
-                if current.writers is None:
-                    apply_event(current.state, event, self.policy)
-                else:
-                    fold_in(current.state, current.writers, event, affected, self.policy)
+                apply_event(current.state, event, self.policy)
+                if current.writers is not None:
+                    # Later than every key folded: what `fold_in` would do, without keeping
+                    # the values the event sets to put them back (nothing later set them).
+                    record(current.writers, event, affected, self.policy)
                 current.last_key = affected
             else:
                 self._stale_from(writes, current, event.version, affected)

@@ -74,10 +74,13 @@ def test_a_rebuild_gives_the_same_answers(database_url: str) -> None:
             service.metric_series(
                 SLUG, "trust", start=date(2023, 1, 1), end=date(2023, 12, 31), step=Step.DAY
             ),
+            *(service.search(words, partnership=SLUG) for words in ("microsoft", "open", "az")),
         ]
 
     before = answers()
     assert service.rebuild() == len(example_lines())
+    assert answers() == before
+    assert service.rebuild() == len(example_lines())  # the search table emptied again
     assert answers() == before
     service.close()
 

@@ -16,6 +16,7 @@ from events.dates import PartialDate
 from events.envelope import RecordedEvent
 from service.projections.investments import (
     apply_investment,
+    contributions,
     investment_totals,
     merge_investments,
     render_investments,
@@ -174,3 +175,27 @@ def test_an_undisclosed_amount_is_counted_not_guessed():
         "high": "0",
         "undisclosed": 1,
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(investments(), max_size=12))
+def test_each_level_sums_every_claims_chosen_low_and_high_end(events):
+    """The fold adds an exact figure once into sums that are equal (chosen = low = high):
+    the sums are those of each end added on its own."""
+    expected: dict = {}
+    for event in events:
+        entry = f"{event.data['investor']}|{event.data['amount'].get('unit', '')}"
+        for status, bounds in contributions(event.data, event.sources):
+            sums = expected.setdefault((entry, event.confidence, status), [Decimal(0)] * 3 + [0])
+            if bounds is None:
+                sums[3] += 1
+            else:
+                sums[:3] = [total + end for total, end in zip(sums[:3], bounds, strict=True)]
+    folded = {
+        (entry, level, status): [Decimal(s) for s in sums[:3]] + [sums[3]]
+        for entry, value in fold(events).items()
+        for level, statuses in value["levels"].items()
+        for status, sums in statuses.items()
+    }
+    for key, sums in folded.items():
+        assert sums == expected.get(key, [Decimal(0)] * 3 + [0])

@@ -55,9 +55,16 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         try:  # orjson: the same JSON (UTF-8, not escaped; compact), a tenth of the cost
-            return orjson.dumps(line, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+            return orjson.dumps(line, default=str, option=_AS_JSON_DUMPS).decode()
         except TypeError:  # what orjson refuses (an integer beyond 64 bits) json.dumps writes
             return json.dumps(line, ensure_ascii=False, default=str)
+
+
+# Values as `json.dumps(default=str)` writes them: dates and dataclasses through `str`, keys
+# that are not strings as strings.
+_AS_JSON_DUMPS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 def configure_logging(log_format: str, level: str = "INFO") -> None:

@@ -22,12 +22,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from flask import Flask, Response, g, request
 
 from api.services import services, settings
 
 REQUEST_ID = "X-Request-ID"
 ACCESS_LOGGER = "pactlog.access"
+_ACCESS_LOG = logging.getLogger(ACCESS_LOGGER)
 _MAX_ID = 200
 COMPRESSIBLE = frozenset(
     (
@@ -52,7 +54,17 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        try:  # orjson: the same JSON (UTF-8, not escaped; compact), a tenth of the cost
+            return orjson.dumps(line, default=str, option=_AS_JSON_DUMPS).decode()
+        except TypeError:  # what orjson refuses (an integer beyond 64 bits) json.dumps writes
+            return json.dumps(line, ensure_ascii=False, default=str)
+
+
+# Values as `json.dumps(default=str)` writes them: dates and dataclasses through `str`, keys
+# that are not strings as strings.
+_AS_JSON_DUMPS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 def configure_logging(log_format: str, level: str = "INFO") -> None:
@@ -97,24 +109,28 @@ def _start() -> None:
 
 
 def _finish(response: Response) -> Response:
-    response.headers[REQUEST_ID] = request_id()
+    given = request_id()
+    response.headers[REQUEST_ID] = given
     _compress(response)
-    started = g.get("access_started")
-    duration = time.perf_counter() - started if started is not None else 0.0
     status = response.status_code
     level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
-    logging.getLogger(ACCESS_LOGGER).log(
+    if not _ACCESS_LOG.isEnabledFor(level):  # nothing to build for a line nobody writes
+        return response
+    started = g.get("access_started")
+    duration = time.perf_counter() - started if started is not None else 0.0
+    method, path, rule = request.method, request.path, request.url_rule
+    _ACCESS_LOG.log(
         level,
         "%s %s %s",
-        request.method,
-        request.path,
+        method,
+        path,
         status,
         extra={
             "fields": {
-                "request_id": request_id(),
-                "method": request.method,
-                "route": request.url_rule.rule if request.url_rule is not None else None,
-                "path": request.path,
+                "request_id": given,
+                "method": method,
+                "route": rule.rule if rule is not None else None,
+                "path": path,
                 "status": status,
                 "duration_ms": round(duration * 1000, 2),
                 "bytes": None if response.is_streamed else response.content_length,
@@ -138,11 +154,11 @@ def _compress(response: Response) -> None:
         or response.status_code < 200
         or response.status_code in (204, 304)
         or request.method == "HEAD"
-        or request.accept_encodings["gzip"] <= 0
     ):
         return
     body = response.get_data()
-    if len(body) < settings().compress_min_bytes:
+    # The size first: most answers (an append's) are small, and reading Accept-Encoding is not.
+    if len(body) < settings().compress_min_bytes or request.accept_encodings["gzip"] <= 0:
         return
     response.set_data(gzip.compress(body, compresslevel=5))
     response.headers["Content-Encoding"] = "gzip"

@@ -118,8 +118,10 @@ def http_figures(
     fresh: Callable[[], contextlib.AbstractContextManager[str]],
     sizes: Any,
     log: Callable[[str], None],
+    batches: bool = True,
 ) -> list[Figure]:
-    """Single and batch appends over HTTP (wrk), and the floors they are measured against.
+    """Single and batch appends over HTTP (wrk), and the floors they are measured against
+    (`batches=False`: single appends only).
 
     Each HTTP figure alternates with its baseline, run after run (the machine is shared: a
     baseline measured minutes apart from its figure says little). Batches are measured with
@@ -127,17 +129,20 @@ def http_figures(
     batches takes the CPU the worker would use) and again with it running.
     """
     workers = 1 if store == "sqlite" else 2
-    log(f"[{store}] batches over HTTP (gunicorn {workers} worker(s) x 8 threads) vs the floor")
     floors: dict[str, list[float]] = {"floor": [], "library": [], "validate": [], "single": []}
     batch: list[float] = []
-    with fresh() as url, gunicorn(url, workers=workers) as api:
-        for run in range(sizes.runs):
-            with fresh() as floor_url:
-                for name, value in floor_rate(floor_url, sizes.batches, sizes.batch_size).items():
-                    floors[name].append(value)
-            batch.append(
-                http_batch_rate(api.base, sizes.batch_size, sizes.batch_seconds, f"batch-{run}")
-            )
+    if batches:
+        log(f"[{store}] batches over HTTP (gunicorn {workers} worker(s) x 8 threads) vs the floor")
+        with fresh() as url, gunicorn(url, workers=workers) as api:
+            for run in range(sizes.runs):
+                with fresh() as floor_url:
+                    for name, value in floor_rate(
+                        floor_url, sizes.batches, sizes.batch_size
+                    ).items():
+                        floors[name].append(value)
+                batch.append(
+                    http_batch_rate(api.base, sizes.batch_size, sizes.batch_seconds, f"batch-{run}")
+                )
     log(f"[{store}] appends over HTTP (gunicorn {workers} worker(s) x 8 threads, projector on)")
     single: list[float] = []
     batch_projected: list[float] = []
@@ -150,19 +155,25 @@ def http_figures(
                     api.base, sizes.single_clients, sizes.single_seconds, f"single-{run}"
                 ).rate
             )
-            batch_projected.append(
-                http_batch_rate(api.base, sizes.batch_size, sizes.batch_seconds, f"pbatch-{run}")
-            )
+            if batches:
+                batch_projected.append(
+                    http_batch_rate(
+                        api.base, sizes.batch_size, sizes.batch_seconds, f"pbatch-{run}"
+                    )
+                )
     size = sizes.batch_size
+    single_figure = Figure(
+        f"single appends, {sizes.single_clients} HTTP connections, wrk (events/s)",
+        single,
+        floors["single"],
+        "events/s",
+        "≥ 1.0" if store == "postgres" else "≥ 0.5",
+        True,
+    )
+    if not batches:
+        return [single_figure]
     return [
-        Figure(
-            f"single appends, {sizes.single_clients} HTTP connections, wrk (events/s)",
-            single,
-            floors["single"],
-            "events/s",
-            "≥ 1.0" if store == "postgres" else "≥ 0.5",
-            True,
-        ),
+        single_figure,
         Figure(
             f"{size}-event batches over HTTP, wrk, vs their floor: validating + the library's "
             "batched save (events/s)",
@@ -238,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument("--runs", type=int, default=0)
-    parser.add_argument("--only", default="http,hot", help="http, hot")
+    parser.add_argument(
+        "--only", default="http,hot", help="http, hot, or single (the single appends of http)"
+    )
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/perfwrite")
     options = parser.parse_args(argv)
     sizes = QUICK if options.quick else Sizes()
@@ -258,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         figures: list[Figure] = []
         if "http" in only:
             figures += http_figures(store, fresh, sizes, log)
+        elif "single" in only:
+            figures += http_figures(store, fresh, sizes, log, batches=False)
         if "hot" in only:
             figures += hot_figures(store, fresh, sizes, log)
         for f in figures:

@@ -88,6 +88,11 @@ class PartnershipFormed(EventData):
     parties = _parties("The organisations in the partnership (two or more).")
 
 
+# Version 1's `amount` and `currency`, checked before the upgrade; built once (a field's
+# construction costs more than its check) and shared: deserializing keeps no state.
+_LEGACY_FIELDS = (("amount", Amount()), ("currency", Currency()))
+
+
 class _Figured(EventData):
     """A type whose `amount` is a figure split, optionally, into tranches."""
 
@@ -99,7 +104,7 @@ class _Figured(EventData):
         amount or currency is named as the client wrote it (`amount`, `currency`)."""
         if isinstance(data, dict) and not isinstance(data.get("amount"), dict):
             errors: dict[str, Any] = {}
-            for name, field in (("amount", Amount()), ("currency", Currency())):
+            for name, field in _LEGACY_FIELDS:
                 if name in data:
                     try:
                         field.deserialize(data[name])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded
+from functools import cache
 from typing import Any
 
 import pycountry
@@ -111,6 +112,19 @@ class WholeMatch(validate.Regexp):
         return value
 
 
+@cache
+def _currency_codes() -> frozenset[str]:
+    """ISO 4217's alphabetic codes, lower case: pycountry's `currencies.get` compares them so
+    (case-insensitively), but through a lazy-loading wrapper on every call; a set answers the
+    same at the cost of a hash."""
+    return frozenset(currency.alpha_3.lower() for currency in pycountry.currencies)
+
+
+def is_currency_code(code: str) -> bool:
+    """Whether ISO 4217 has this alphabetic code, in any case (as pycountry reads it)."""
+    return len(code) == 3 and code.lower() in _currency_codes()
+
+
 class Currency(fields.String):
     """An ISO 4217 alphabetic code, upper case."""
 
@@ -118,7 +132,7 @@ class Currency(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         code = super()._deserialize(value, attr, data, **kwargs)
-        if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        if not is_currency_code(code):
             raise self.make_error("unknown", code=code)
         return code
 

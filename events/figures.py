@@ -15,10 +15,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pycountry
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
-from events.fields import Amount, PartialDateField
+from events.fields import Amount, PartialDateField, is_currency_code
 
 FIGURE_KINDS = ("exact", "approximate", "range", "up_to", "at_least", "undisclosed")
 QUANTITY_UNITS = ("shares", "percent", "GW", "MW")
@@ -28,7 +27,7 @@ _VALUED = ("exact", "approximate", "up_to", "at_least")
 
 
 def is_currency(unit: str) -> bool:
-    return len(unit) == 3 and unit.isupper() and pycountry.currencies.get(alpha_3=unit) is not None
+    return unit.isupper() and is_currency_code(unit)
 
 
 class Unit(fields.String):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -40,6 +40,18 @@ class Instruments:
     registry: CollectorRegistry
     requests: Counter
     latency: Histogram
+    # Each (endpoint, method, status)'s counter and histogram: `labels()` checks and converts
+    # the labels under a lock on every call; the children it hands back never change.
+    children: dict[tuple[str, str, str], tuple[Any, Any]] = field(default_factory=dict)
+
+    def count(self, labels: tuple[str, str, str], seconds: float) -> None:
+        """One request answered, in `seconds`."""
+        pair = self.children.get(labels)
+        if pair is None:
+            pair = (self.requests.labels(*labels), self.latency.labels(*labels))
+            self.children[labels] = pair
+        pair[0].inc()
+        pair[1].observe(seconds)
 
 
 class _DomainCollector(Collector):
@@ -147,8 +159,7 @@ def _count(response: Response) -> Response:
     if instruments is not None and started is not None:
         rule = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
         labels = (rule, request.method, str(response.status_code))
-        instruments.requests.labels(*labels).inc()
-        instruments.latency.labels(*labels).observe(time.perf_counter() - started)
+        instruments.count(labels, time.perf_counter() - started)
     return response
 
 

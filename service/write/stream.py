@@ -8,6 +8,7 @@ comes from the projections.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -22,6 +23,7 @@ from events.versions import upgrade_data
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://pactlog.example/partnerships")
 
 
+@lru_cache(maxsize=65_536)  # a SHA-1 and a UUID per call, asked several times per append
 def stream_id(slug: str) -> UUID:
     return uuid5(_NAMESPACE, slug)
 

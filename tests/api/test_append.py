@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from api.schemas import AppendedOut
@@ -61,6 +62,26 @@ def test_an_appended_event_answers_201_and_reads_back(
     ).get_json()
     assert state["position"] == body["position"]
     assert state["state"]["investments"]["totals"]["USD"]["paid"] == "100"
+
+
+def test_an_appended_event_is_located_where_its_route_builds(
+    app: Flask, client: FlaskClient, acme: str, writer: dict[str, str]
+) -> None:
+    mounted = {"SCRIPT_NAME": "/pactlog"}
+    response = client.post(
+        f"/v1/partnerships/{acme}/events",
+        json=investment(),
+        headers=writer,
+        environ_overrides=mounted,
+    )
+    event_id = response.get_json()["id"]
+    with app.test_request_context(environ_overrides=mounted):
+        built = url_for("events.event", slug=acme, event_id=event_id)
+    assert (
+        response.headers["Location"]
+        == built
+        == f"/pactlog/v1/partnerships/{acme}/events/{event_id}"
+    )
 
 
 def test_a_batch_is_recorded_in_order(

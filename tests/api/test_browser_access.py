@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -185,6 +188,22 @@ def test_each_request_logs_one_json_line(
     assert line["route"] == "/v1/catalog"
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float)
+
+
+def test_a_log_line_holds_any_value_as_json_dumps_wrote_it() -> None:
+    when = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    values = {"when": when, "ratio": Decimal("1.50"), 7: "seven"}
+    for fields in (values, {**values, "count": 2**70}):  # the second is beyond orjson
+        record = logging.LogRecord("pactlog", logging.INFO, __file__, 1, "%s", ("été",), None)
+        record.fields = fields
+        text = JsonFormatter().format(record)
+        line = json.loads(text)
+        assert line["message"] == "été"
+        assert "été" in text  # UTF-8, not escaped
+        assert line["when"] == str(when)
+        assert line["ratio"] == "1.50"
+        assert line["7"] == "seven"
+        assert line.get("count") == fields.get("count")
 
 
 @pytest.mark.usefixtures("loaded")

@@ -21,15 +21,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 
-from bench import measure, reads, streams, write
-from bench.processes import gunicorn, peak_rss_kib, projector
+from bench import bulk, measure, reads, streams, write
+from bench.processes import gunicorn, load, peak_rss_kib, projector
 from bench.workload import last_day
 from service.pactlog import PactlogService
 
@@ -326,31 +325,65 @@ def bench_memory(
     log: Callable[[str], None],
 ) -> list[Row]:
     """Peak RSS of an API worker and of the projector at the largest history vs the smallest
-    (PostgreSQL: only with --million when the largest is 1,000,000 events)."""
+    (PostgreSQL: only with --million when the largest is 1,000,000 events); the largest
+    history's load by `pactlog load`, end to end, against the batch floor measured before and
+    after it, and the loader's own peak RSS."""
     if store == "postgres" and not million and max(sizes.memory) >= 1_000_000:
         return []
-    log(f"[{store}] peak memory at {', '.join(f'{e:,}' for e in sizes.memory)} events")
+    log(
+        f"[{store}] bulk load and peak memory at {', '.join(f'{e:,}' for e in sizes.memory)} events"
+    )
 
-    def peak(events: int) -> tuple[int, int]:
+    def floor() -> float:
+        with fresh() as url:
+            return write.floor_rate(url, sizes.batches, sizes.batch_size)["floor"]
+
+    def peak(events: int) -> MemoryRun:
         with fresh() as url:
             return memory_at(url, events)
 
-    # Side by side, each on its own store: peak RSS does not depend on the time it takes, and
-    # the largest is bound by its projector (one core), which leaves room for the others.
-    with ThreadPoolExecutor(len(sizes.memory)) as pool:
-        peaks = dict(zip(sizes.memory, pool.map(peak, sizes.memory), strict=True))
-    small, big = min(peaks), max(peaks)
+    # One after the other, the largest first: its load is timed, and the floor beside it.
+    small, big = min(sizes.memory), max(sizes.memory)
+    floors = [floor()]
+    peaks = {big: peak(big)}
+    floors.append(floor())
+    peaks[small] = peak(small)
+    loaded = peaks[big]
+    log(
+        f"[{store}] pactlog load of {big:,} events: {loaded.load_seconds:.0f} s end to end, "
+        f"loader peak RSS {loaded.loader_kib / 1024:.0f} MiB"
+    )
     return [
         Row(
             store,
+            f"`pactlog load` of {big:,} events from JSON Lines, end to end with projection "
+            f"({loaded.load_seconds:.0f} s) vs the batch floor (events/s)",
+            [big / loaded.load_seconds],
+            floors,
+            "events/s",
+            "≥ 0.7",
+            True,
+        ),
+        Row(
+            store,
+            f"peak RSS at {big:,} vs {small:,} events: `pactlog load` (MiB)",
+            [loaded.loader_kib / 1024],
+            [peaks[small].loader_kib / 1024],
+            "MiB",
+            "",
+            False,
+        ),
+    ] + [
+        Row(
+            store,
             f"peak RSS at {big:,} vs {small:,} events: {name} (MiB)",
-            [peaks[big][index] / 1024],
-            [peaks[small][index] / 1024],
+            [getattr(peaks[big], field) / 1024],
+            [getattr(peaks[small], field) / 1024],
             "MiB",
             "≤ 1.2",
             False,
         )
-        for index, name in enumerate(("API worker", "projector"))
+        for name, field in (("API worker", "api_kib"), ("projector", "projector_kib"))
     ]
 
 
@@ -390,18 +423,30 @@ def bench_streams(
     ]
 
 
-def memory_at(url: str, events: int) -> tuple[int, int]:
-    """Peak RSS (KiB) of the projector projecting `events` (as they are appended, as in
-    production: the fixture is built beside it, on the other core), then of an API worker
-    reading."""
+@dataclass(frozen=True)
+class MemoryRun:
+    api_kib: int
+    projector_kib: int
+    loader_kib: int
+    load_seconds: float  # `pactlog load` started → every event projected
+
+
+def memory_at(url: str, events: int) -> MemoryRun:
+    """Peak RSS of the projector projecting `events` (as they are appended, as in production:
+    they are loaded beside it by `pactlog load` of a JSON Lines file, timed until every event is
+    projected), then of an API worker reading."""
     service = PactlogService(url, project_inline=False)
-    with projector(url) as process:
-        measure.build_history(service, "memory", events, chunk=5000)
+    with tempfile.TemporaryDirectory() as folder, projector(url) as process:
+        history = Path(folder) / "history.jsonl"
+        bulk.write_history(history, "memory", events)
+        started = time.monotonic()
+        loader_kib = load(url, history)
         target = service.last_position()
         while service.projected_position() < target:
             if process.poll() is not None:
                 raise RuntimeError("the projector exited")
             time.sleep(0.2)
+        load_seconds = time.monotonic() - started
         projector_kib = peak_rss_kib(process.pid)
     service.close()
     with gunicorn(url, workers=1, threads=4) as api:
@@ -418,7 +463,7 @@ def memory_at(url: str, events: int) -> tuple[int, int]:
             client.connection.getresponse().read()
         client.close()
         api_kib = max(peak_rss_kib(pid) for pid in api.worker_pids())
-    return api_kib, projector_kib
+    return MemoryRun(api_kib, projector_kib, loader_kib, load_seconds)
 
 
 def machine() -> str:
@@ -474,7 +519,9 @@ def render(rows: list[Row], sizes: Sizes, started: datetime, seconds: float) -> 
         "largest of the view's tables over the events projected (baseline: one row). Live",
         "streams: the p99 over the idle clients of an append's delivery, in seconds (baseline",
         "1 s), and the single-append rate with them open over the same stack's rate without;",
-        "memory: peak RSS at the largest history over the smallest.",
+        "memory: peak RSS at the largest history over the smallest; the largest history is",
+        "loaded by `pactlog load` of a JSON Lines file (beside the projector), timed until every",
+        "event is projected, against the batch floor measured before and after it.",
         "",
         "How the figures are made, the profiles of those not met and what was tried:",
         "docs/performance.md.",

@@ -25,7 +25,7 @@ from events.errors import DomainError
 from service import export as export_lines
 from service.config import store_env
 from service.errors import StoreUnavailable
-from service.importing import import_events, records_of
+from service.importing import import_lines
 from service.pactlog import PactlogService
 from service.projections.policy import service_policy
 from service.projector import projector_env, run_projector
@@ -114,21 +114,32 @@ def _announce_admin() -> None:
     is_flag=True,
     help="Store every good row and report the bad ones (default: a bad row stores nothing).",
 )
-def load(file: Path, form: str | None, partial: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes validating a large JSON Lines file (default: one per core).",
+)
+def load(file: Path, form: str | None, partial: bool, workers: int | None) -> None:
     """Append the events of a JSON Lines or CSV file, all or nothing (ids load once).
 
     Takes what `pactlog export` writes: the log (CloudEvents lines) or the timeline as CSV.
     """
-    added, existing = _load(_service(), file, form, partial=partial)
+    added, existing = _load(_service(), file, form, partial=partial, workers=workers)
     click.echo(f"{added} events added, {existing} already there")
 
 
 def _load(
-    service: PactlogService, file: Path, form: str | None = None, *, partial: bool = False
+    service: PactlogService,
+    file: Path,
+    form: str | None = None,
+    *,
+    partial: bool = False,
+    workers: int | None = None,
 ) -> tuple[int, int]:
     form = form or ("csv" if file.suffix.lower() == ".csv" else "jsonl")
     with file.open(encoding="utf-8", newline="") as lines:
-        report = import_events(service, records_of(lines, form), partial=partial)
+        report = import_lines(service, lines, form, partial=partial, workers=workers)
     try:
         service.catch_up()
     except StoreUnavailable as error:  # what is stored is stored: the projections follow later

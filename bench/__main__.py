@@ -3,9 +3,11 @@ and PostgreSQL, every figure next to its baseline measured in the same run, as a
 
 Prints a table and writes bench/RESULTS.md (machine, date, medians of several runs, spread).
 `--quick` runs tiny sizes (the test suite's smoke test); `--million` adds the 1,000,000-event
-memory figures on PostgreSQL too (SQLite always has them unless --quick).
+memory figures on PostgreSQL too (SQLite always has them unless --quick) and the bulk load.
 `--only GROUPS` runs only some groups of figures (comma-separated, of `GROUPS`: `appends`,
-`history`, `order`, `rebuild`, `reads`, `streams` (on PostgreSQL when it is benched), `memory`).
+`history`, `order`, `rebuild`, `reads`, `streams` (on PostgreSQL when it is benched), `memory`,
+`bulk`). `bulk` (`pactlog load` of a 1,000,000-line file, end to end: ~16 minutes on this
+machine) runs with `--million`, `--only bulk` or `--quick`, not in `make bench`'s ten minutes.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from pathlib import Path
 
 import psycopg
 
-from bench import measure, reads, streams, write
-from bench.processes import gunicorn, peak_rss_kib, projector
+from bench import bulk, measure, reads, streams, write
+from bench.processes import gunicorn, load, peak_rss_kib, projector
 from bench.workload import last_day
 from service.pactlog import PactlogService
 
@@ -49,6 +51,7 @@ class Sizes:
     backdated: int = 20
     read_repeats: int = 20
     memory: tuple[int, ...] = (100_000, 1_000_000)
+    bulk: int = 1_000_000
     runs: int = 3
     stream_clients: int = 2000
     stream_seconds: float = 4
@@ -71,13 +74,14 @@ QUICK = Sizes(
     backdated=3,
     read_repeats=3,
     memory=(100, 200),
+    bulk=200,
     runs=1,
     stream_clients=20,
     stream_seconds=2,
     dashboard_seconds=1,
 )
-# Figure groups, for `--only` (all by default).
-GROUPS = ("appends", "history", "order", "rebuild", "reads", "streams", "memory")
+# Figure groups, for `--only` (all but `bulk` by default: see the module's note).
+GROUPS = ("appends", "history", "order", "rebuild", "reads", "streams", "memory", "bulk")
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,8 @@ def bench_store(
                 rows += [Row(store, *figure) for figure in figures]
     if "memory" in only:
         rows += bench_memory(store, fresh, sizes, million, log)
+    if "bulk" in only:
+        rows += bench_bulk(store, fresh, sizes, log)
     return rows
 
 
@@ -368,6 +374,53 @@ def bench_memory(
     ]
 
 
+def bench_bulk(
+    store: str,
+    fresh: Callable[[], contextlib.AbstractContextManager[str]],
+    sizes: Sizes,
+    log: Callable[[str], None],
+) -> list[Row]:
+    """`pactlog load` of a `sizes.bulk`-line JSON Lines file in a process of its own, the
+    projector beside it, timed until every event is projected; against the batch floor measured
+    right before and right after it."""
+    log(f"[{store}] pactlog load of {sizes.bulk:,} events, end to end with projection")
+
+    def floor() -> float:
+        with fresh() as url:
+            return write.floor_rate(url, sizes.batches, sizes.batch_size)["floor"]
+
+    floors = [floor()]
+    with fresh() as url, tempfile.TemporaryDirectory() as folder:
+        history = Path(folder) / "history.jsonl"
+        bulk.write_history(history, "bulk", sizes.bulk)
+        service = PactlogService(url, project_inline=False)
+        with projector(url) as process:
+            started = time.monotonic()
+            loader_kib = load(url, history)
+            target = service.last_position()
+            while service.projected_position() < target:
+                if process.poll() is not None:
+                    raise RuntimeError("the projector exited")
+                time.sleep(0.2)
+            seconds = time.monotonic() - started
+        service.close()
+    floors.append(floor())
+    log(f"[{store}] loaded in {seconds:.0f} s, loader peak RSS {loader_kib / 1024:.0f} MiB")
+    return [
+        Row(
+            store,
+            f"`pactlog load` of {sizes.bulk:,} events from JSON Lines, end to end with "
+            f"projection ({seconds:.0f} s; loader peak RSS {loader_kib / 1024:.0f} MiB) vs the "
+            "batch floor (events/s)",
+            [(sizes.bulk + 1) / seconds],
+            floors,
+            "events/s",
+            "≥ 0.7",
+            True,
+        )
+    ]
+
+
 def bench_streams(
     store: str,
     fresh: Callable[[], contextlib.AbstractContextManager[str]],
@@ -488,7 +541,8 @@ def render(rows: list[Row], sizes: Sizes, started: datetime, seconds: float) -> 
         "largest of the view's tables over the events projected (baseline: one row). Live",
         "streams: the p99 over the idle clients of an append's delivery, in seconds (baseline",
         "1 s), and the single-append rate with them open over the same stack's rate without;",
-        "memory: peak RSS at the largest history over the smallest. Dashboard reads: each",
+        "memory: peak RSS at the largest history over the smallest. Bulk load: the batch floor",
+        "right before and right after the load. Dashboard reads: each",
         "sample right after its own `GET /healthz` sample; their ratio is the median of the",
         "pairs' ratios.",
         "",
@@ -518,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "RESULTS.md")
     options = parser.parse_args(argv)
     only = tuple(options.only.split(","))
+    if options.only == parser.get_default("only") and not (options.quick or options.million):
+        only = tuple(group for group in only if group != "bulk")
     unknown = sorted(set(only) - set(GROUPS))
     if unknown:
         parser.error(f"--only: unknown group(s) {', '.join(unknown)}; of {', '.join(GROUPS)}")

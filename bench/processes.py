@@ -153,6 +153,27 @@ def projector(database_url: str) -> Iterator[subprocess.Popen[bytes]]:
         _stop(process, grace=5)
 
 
+def load(database_url: str, path: Path) -> int:
+    """Run `pactlog load path` to its end; the peak RSS (KiB) of its largest process (the
+    loader or one of its validating workers)."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from api.cli import main; main()", "load", str(path)],
+            cwd=ROOT,
+            env=_env(database_url),
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        # wait4, not wait: the child's resource usage comes with its exit.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            tail = errors.read()[-2000:].decode(errors="replace")
+            raise RuntimeError(f"pactlog load exited with {process.returncode}: {tail}")
+    return int(usage.ru_maxrss)  # KiB on Linux
+
+
 def _stop(process: subprocess.Popen[bytes], grace: float = 30) -> None:
     """Ask the process to stop; kill it if it has not within `grace` seconds (a projector
     draining a backlog does not look up until its page is done)."""

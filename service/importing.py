@@ -10,13 +10,24 @@ same file stores nothing new); the same id with other content is a bad row. A lo
 events recorded together in the old store are recorded together again (and apart if apart), so
 that each past state of knowledge there has one here: answers at corresponding `known_at` cuts
 are the same.
+
+A large JSON Lines file (`import_lines`) is validated by one process per core, a chunk of lines
+each, with the same `parse_event` as everywhere; the rows come back pickled and stay so until
+they are stored. The check comes whole before the first store (all or nothing), so storing does
+not overlap validating: that would mean validating every line twice.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
+import os
+import pickle
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from typing import Any
 
 from events import strict_json
@@ -26,6 +37,7 @@ from events.integrity import content_digest
 from service.pactlog import PactlogService
 
 BATCH = 1000
+CHUNK = 20_000  # lines a worker validates at a time (~2 s of work)
 _ORIGIN = "\0recorded_at"  # where a log export's recording time travels with its record
 # What a recorded event carries besides what a client writes.
 _RECORDED_ONLY = ("version", "position", "recorded_at", "hash", "precision", "corrected_by")
@@ -51,10 +63,12 @@ class _Row:
     recorded_at: str | None  # in the store it was exported from: its transaction
 
 
-def jsonl_records(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def jsonl_records(
+    lines: Iterable[str], first_number: int = 1
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, event) of each non-blank line; a log export's envelopes are unwrapped.
     A line that cannot be read gives the reason instead of the event."""
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first_number):
         if not line.strip():
             continue
         try:
@@ -115,15 +129,72 @@ def import_events(
     *,
     partial: bool = False,
 ) -> ImportReport:
-    """Validate every record, rehearse the rules, then store: all or nothing (or, `partial`,
-    every good record). Records are appended in file order, consecutive ones of a partnership
-    together."""
+    """Validate every record in this process, rehearse the rules, then store: all or nothing
+    (or, `partial`, every good record)."""
+    return _import(service, [_checked(records)], partial)
+
+
+def import_lines(
+    service: PactlogService,
+    lines: Iterable[str],
+    form: str,
+    *,
+    partial: bool = False,
+    workers: int | None = None,
+    chunk: int = CHUNK,
+) -> ImportReport:
+    """`import_events` of a file's lines in `form` (`csv` or `jsonl`). A JSON Lines file of more
+    than `chunk` lines is validated by `workers` processes (default: one per core), a chunk
+    each at a time; a CSV file (whose quoted fields may span lines) in this process."""
+    workers = workers or os.cpu_count() or 1
+    if form == "csv" or workers == 1:
+        return import_events(service, records_of(lines, form), partial=partial)
+    return _import(service, _checked_in_parallel(lines, workers, chunk), partial)
+
+
+def _import(service: PactlogService, chunks: Iterable[_Checked], partial: bool) -> ImportReport:
+    """Check every chunk (validated; ids not recorded with other content; the write rules),
+    then store: records are appended in file order, consecutive ones of a partnership
+    together. Chunks are kept pickled between the check and the store (a fifth of their size
+    as objects); only the rehearsal holds every row at once."""
     report = ImportReport()
-    rows: list[_Row] = []
+    kept: list[_Checked] = []
+    dropped: set[int] = set()  # row numbers already there or refused
+    for checked in chunks:  # while the workers validate the next ones
+        report.rows += checked.rows
+        report.refused += checked.refused
+        dropped |= _known_rows(service, checked.unpacked(), report)
+        kept.append(checked)
+    dropped |= _refused_by_the_rules(service, _rows_of(kept, dropped), report)
+    report.refused.sort()
+    if report.refused and not partial:
+        return report
+    for slug, run in _runs(_rows_of(kept, dropped)):
+        report.appended += len(service.append(slug, [row.draft for row in run]).events)
+    return report
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A chunk's records, validated: its good rows pickled (kept until they are stored) and
+    its refusals."""
+
+    rows: int
+    packed: bytes
+    refused: list[tuple[int, str]]
+
+    def unpacked(self) -> list[_Row]:
+        rows: list[_Row] = pickle.loads(self.packed)
+        return rows
+
+
+def _checked(records: Iterable[tuple[int, dict[str, Any] | str]]) -> _Checked:
+    """Each record validated by the same schemas as an append (`parse_event`)."""
+    count, rows, refused = 0, [], []
     for number, record in records:
-        report.rows += 1
+        count += 1
         if isinstance(record, str):
-            report.refused.append((number, record))
+            refused.append((number, record))
             continue
         try:
             slug = record.get("partnership")
@@ -132,39 +203,77 @@ def import_events(
             recorded_at = record.pop(_ORIGIN, None)
             rows.append(_Row(number, str(slug), parse_event(record, str(slug)), recorded_at))
         except DomainError as error:
-            report.refused.append((number, str(error)))
-    rows = _new_rows(service, rows, report)
-    rows = _rehearsed(service, rows, report)
-    report.refused.sort()
-    if report.refused and not partial:
-        return report
-    for slug, run in _runs(rows):
-        report.appended += len(service.append(slug, [row.draft for row in run]).events)
-    return report
+            refused.append((number, str(error)))
+    return _Checked(count, pickle.dumps(rows, pickle.HIGHEST_PROTOCOL), refused)
 
 
-def _new_rows(service: PactlogService, rows: list[_Row], report: ImportReport) -> list[_Row]:
-    """The rows not recorded yet: one already recorded with the same content is counted as
-    there, with other content refused."""
-    kept: list[_Row] = []
+def _checked_lines(first_number: int, lines: list[str]) -> _Checked:
+    """A worker's share: JSON Lines from line `first_number` on."""
+    return _checked(jsonl_records(lines, first_number))
+
+
+def _checked_in_parallel(lines: Iterable[str], workers: int, chunk: int) -> Iterator[_Checked]:
+    """The file's JSON Lines validated by `workers` processes, `chunk` lines at a time, in file
+    order; a file of one chunk in this process (starting processes would cost more)."""
+    chunks = _line_chunks(lines, chunk)
+    first, second = next(chunks, None), next(chunks, None)
+    if first is None:
+        return
+    if second is None:
+        yield _checked_lines(*first)
+        return
+    # Spawned, not forked: this process holds connections and threads (the group commit).
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        pending: deque[Future[_Checked]] = deque()
+        for numbered in itertools.chain((first, second), chunks):
+            pending.append(pool.submit(_checked_lines, *numbered))
+            if len(pending) > 2 * workers:  # bounded: lines read ahead of the workers
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _line_chunks(lines: Iterable[str], chunk: int) -> Iterator[tuple[int, list[str]]]:
+    """(number of its first line, lines) of each `chunk` consecutive lines."""
+    iterator = iter(lines)
+    first_number = 1
+    while batch := list(itertools.islice(iterator, chunk)):
+        yield first_number, batch
+        first_number += len(batch)
+
+
+def _rows_of(chunks: list[_Checked], dropped: set[int]) -> Iterator[_Row]:
+    """The rows still to store, in file order, one chunk unpickled at a time."""
+    for checked in chunks:
+        yield from (row for row in checked.unpacked() if row.number not in dropped)
+
+
+def _known_rows(service: PactlogService, rows: list[_Row], report: ImportReport) -> set[int]:
+    """The numbers of the rows whose id is recorded already: with the same content they are
+    counted as there, with other content refused."""
+    known: set[int] = set()
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
         digests = service.recorded_digests([r.draft.id for r in chunk if r.draft.id])
         for row in chunk:
             digest = digests.get(row.draft.id or "")
             if digest is None:
-                kept.append(row)
-            elif digest == content_digest(row.draft.content(row.slug)):
+                continue
+            known.add(row.number)
+            if digest == content_digest(row.draft.content(row.slug)):
                 report.already_there += 1
             else:
                 report.refused.append(
                     (row.number, f"the id {row.draft.id} is used by another event")
                 )
-    return kept
+    return known
 
 
-def _rehearsed(service: PactlogService, rows: list[_Row], report: ImportReport) -> list[_Row]:
-    """The rows the write rules accept, each partnership's in order after its stream."""
+def _refused_by_the_rules(
+    service: PactlogService, rows: Iterable[_Row], report: ImportReport
+) -> set[int]:
+    """The numbers of the rows the write rules refuse, each partnership's rows rehearsed in
+    order after its stream."""
     by_slug: dict[str, list[_Row]] = {}
     for row in rows:
         by_slug.setdefault(row.slug, []).append(row)
@@ -173,10 +282,10 @@ def _rehearsed(service: PactlogService, rows: list[_Row], report: ImportReport) 
         for index, error in service.rehearse(slug, [row.draft for row in own]):
             bad.add(own[index].number)
             report.refused.append((own[index].number, str(error)))
-    return [row for row in rows if row.number not in bad]
+    return bad
 
 
-def _runs(rows: list[_Row]) -> Iterator[tuple[str, list[_Row]]]:
+def _runs(rows: Iterable[_Row]) -> Iterator[tuple[str, list[_Row]]]:
     """Consecutive rows of one partnership, at most `BATCH` at a time; rows of a log export
     were recorded in transactions (a recording time each), and each is one again, so that
     every `known_at` of the old store has its counterpart in the new one."""

@@ -145,3 +145,12 @@ def test_a_csv_with_a_bad_row_stores_nothing_and_names_the_rows(tmp_path: Path) 
     assert f"2 of {len(rows) - 1} rows refused" in partial.output
     services(source).close()
     services(target).close()
+
+
+def test_the_cli_loads_with_as_many_validating_processes_as_it_is_given(tmp_path: Path) -> None:
+    app, run = _cli(tmp_path, "one")
+    loaded = run.invoke(cli, ["load", "--workers", "1", "examples/openai-microsoft.jsonl"])
+    assert loaded.exit_code == 0, loaded.output
+    assert f"{len(example_lines())} events added" in loaded.output
+    assert run.invoke(cli, ["load", "--workers", "0", "examples/openai-microsoft.jsonl"]).exit_code
+    services(app).close()

@@ -22,6 +22,7 @@ FIGURES = (
     "live streams: one append reaches",
     "live streams: single appends with",
     "peak RSS",
+    "`pactlog load` of",
     "conditional (304)",
     "timeline page",
 )
@@ -40,11 +41,11 @@ def test_the_benchmark_runs_on_sqlite_and_writes_its_results(tmp_path):
     report = run_quick(tmp_path, "sqlite")
     for figure in FIGURES:
         assert figure in report
-    assert report.count("| sqlite |") == 25
+    assert report.count("| sqlite |") == 26
 
 
 @pytest.mark.postgres
 def test_the_benchmark_runs_on_postgres(tmp_path, postgres_url):
     report = run_quick(tmp_path, "postgres", postgres_url)
-    assert report.count("| postgres |") == 26
+    assert report.count("| postgres |") == 27
     assert "to 1 partnership" in report

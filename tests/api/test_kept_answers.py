@@ -3,6 +3,7 @@ served once the partnership's stream has moved on, and 304s to their ETags."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,54 +90,56 @@ def test_a_kept_answer_is_not_served_once_a_new_event_is_projected(
         assert after.get_json()["version"] == before.get_json()["version"] + 1
 
 
-def test_with_a_separate_projector_min_position_reads_the_new_answer(tmp_path: Path) -> None:
+@pytest.fixture
+def projected_apart(tmp_path: Path) -> Iterator[Flask]:
+    """An app whose view a separate projector keeps (here: `catch_up` called by the test),
+    with partnership `acme` formed and projected."""
     app = make_app(tmp_path, ANONYMOUS_READS=True, PROJECT_INLINE=False)
     try:
         service = services(app).pactlog
         service.create_partnership("acme", parse_event(FORMED, "acme"))
         service.catch_up()
-        client = app.test_client()
-        url = "/v1/partnerships/acme/state"
-        before = client.get(url).get_json()
-        assert client.get(url).get_json() == before  # kept
-        appended = service.append("acme", [parse_event(investment(), "acme")])
-        service.catch_up()
-        after = client.get(url, query_string={"min_position": appended.position}).get_json()
-        assert after["position"] == appended.position
-        assert after["version"] == before["version"] + 1
+        yield app
     finally:
         services(app).close()
+
+
+def test_with_a_separate_projector_min_position_reads_the_new_answer(
+    projected_apart: Flask,
+) -> None:
+    service = services(projected_apart).pactlog
+    client = projected_apart.test_client()
+    url = "/v1/partnerships/acme/state"
+    before = client.get(url).get_json()
+    assert client.get(url).get_json() == before  # kept
+    appended = service.append("acme", [parse_event(investment(), "acme")])
+    service.catch_up()
+    after = client.get(url, query_string={"min_position": appended.position}).get_json()
+    assert after["position"] == appended.position
+    assert after["version"] == before["version"] + 1
 
 
 def test_with_a_separate_projector_one_thread_reads_an_aged_stamp_while_the_others_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    projected_apart: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = make_app(tmp_path, ANONYMOUS_READS=True, PROJECT_INLINE=False)
-    try:
-        service = services(app).pactlog
-        service.create_partnership("acme", parse_event(FORMED, "acme"))
-        service.catch_up()
-        client = app.test_client()
-        url = "/v1/partnerships/acme/state"
-        before = client.get(url)
-        reads: list[str] = []
-        read_stamp = service.read_stamp
-        monkeypatch.setattr(
-            service, "read_stamp", lambda slug: reads.append(slug) or read_stamp(slug)
-        )
-        with app.app_context():
-            answers = kept_answers()
-        stamp, _ = answers.stamps["acme"]
-        answers.stamps["acme"] = (stamp, 0.0)  # aged
-        with answers.refreshing:  # another thread is reading it
-            during = client.get(url)
-        assert reads == []
-        assert during.data == before.data
-        after = client.get(url)
-        assert reads == ["acme"]
-        assert after.data == before.data
-    finally:
-        services(app).close()
+    service = services(projected_apart).pactlog
+    client = projected_apart.test_client()
+    url = "/v1/partnerships/acme/state"
+    before = client.get(url)
+    reads: list[str] = []
+    read_stamp = service.read_stamp
+    monkeypatch.setattr(service, "read_stamp", lambda slug: reads.append(slug) or read_stamp(slug))
+    with projected_apart.app_context():
+        answers = kept_answers()
+    stamp, _ = answers.stamps["acme"]
+    answers.stamps["acme"] = (stamp, 0.0)  # aged
+    with answers.refreshing:  # another thread is reading it
+        during = client.get(url)
+    assert reads == []
+    assert during.data == before.data
+    after = client.get(url)
+    assert reads == ["acme"]
+    assert after.data == before.data
 
 
 def test_what_if_reads_are_not_kept(

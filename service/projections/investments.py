@@ -151,20 +151,41 @@ def _at_least(min_confidence: str | None) -> tuple[str, ...]:
 
 def _render_sums(levels: dict[str, dict[str, Sums]], min_confidence: str | None) -> dict[str, Any]:
     """firm, contingent, paid (chosen), total = firm + paid, its low–high, undisclosed count."""
-    counted = [levels[level] for level in _at_least(min_confidence)]
-    chosen = {
-        status: add_amounts(*(sums[status][0] for sums in counted)) for status in TRANCHE_STATUSES
-    }
-    uncontingent = [sums[s] for sums in counted for s in TRANCHE_STATUSES if s != "contingent"]
+    # A series renders this at every point (a 365-point one: 365 times per currency), and most
+    # of the twelve sums per currency are "0": only the others are added.
+    chosen: dict[str, list[str]] = {status: [] for status in TRANCHE_STATUSES}
+    low: list[str] = []
+    high: list[str] = []
+    undisclosed = 0
+    for level in _at_least(min_confidence):
+        statuses = levels[level]
+        for status in TRANCHE_STATUSES:
+            sums = statuses[status]
+            if sums[0] != "0":
+                chosen[status].append(sums[0])
+            if status != "contingent":
+                if sums[1] != "0":
+                    low.append(sums[1])
+                if sums[2] != "0":
+                    high.append(sums[2])
+            undisclosed += sums[3]
+    firm, paid = _sum_of(chosen["firm"]), _sum_of(chosen["paid"])
     return {
-        "firm": chosen["firm"],
-        "contingent": chosen["contingent"],
-        "paid": chosen["paid"],
-        "total": add_amounts(chosen["firm"], chosen["paid"]),
-        "low": add_amounts(*(sums[1] for sums in uncontingent)),
-        "high": add_amounts(*(sums[2] for sums in uncontingent)),
-        "undisclosed": sum(sums[s][3] for sums in counted for s in TRANCHE_STATUSES),
+        "firm": firm,
+        "contingent": _sum_of(chosen["contingent"]),
+        "paid": paid,
+        "total": _sum_of([amount for amount in (firm, paid) if amount != "0"]),
+        "low": _sum_of(low),
+        "high": _sum_of(high),
+        "undisclosed": undisclosed,
     }
+
+
+def _sum_of(sums: list[str]) -> str:
+    """The exact sum of kept sums (canonical, none "0"): a lone one is its own sum."""
+    if len(sums) == 1:
+        return sums[0]
+    return add_amounts(*sums) if sums else "0"
 
 
 def _merge_levels(into: dict[str, dict[str, Sums]], levels: dict[str, dict[str, Sums]]) -> None:

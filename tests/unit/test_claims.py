@@ -12,14 +12,18 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from events.catalog import CONFIDENCE_LEVELS
 from events.dates import PartialDate
 from events.envelope import RecordedEvent
+from events.fields import canonical_amount
 from service.projections.investments import (
     apply_investment,
     contributions,
+    investment_levels,
     investment_totals,
     merge_investments,
     render_investments,
+    render_levels,
 )
 
 CONFIDENCE = ("rumored", "reported", "confirmed")
@@ -199,3 +203,35 @@ def test_each_level_sums_every_claims_chosen_low_and_high_end(events):
     }
     for key, sums in folded.items():
         assert sums == expected.get(key, [Decimal(0)] * 3 + [0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(investments(), max_size=12), st.sampled_from((None, *CONFIDENCE)))
+def test_rendered_totals_are_the_canonical_sums_of_the_levels_counted(events, min_confidence):
+    """What a headline or a series point shows of a summary's levels: per currency, each
+    status's chosen sums over the levels at or above `min_confidence`, total = firm + paid,
+    low and high over firm and paid, spelled canonically."""
+    levels = investment_levels(fold(events))
+    counted = CONFIDENCE_LEVELS[CONFIDENCE_LEVELS.index(min_confidence or CONFIDENCE_LEVELS[0]) :]
+    for code, rendered in render_levels(levels, min_confidence).items():
+
+        def summed(statuses: tuple[str, ...], end: int, code: str = code) -> Decimal:
+            return sum(
+                (Decimal(levels[code][level][s][end]) for level in counted for s in statuses),
+                Decimal(0),
+            )
+
+        expected = {
+            "firm": summed(("firm",), 0),
+            "contingent": summed(("contingent",), 0),
+            "paid": summed(("paid",), 0),
+            "total": summed(("firm", "paid"), 0),
+            "low": summed(("firm", "paid"), 1),
+            "high": summed(("firm", "paid"), 2),
+        }
+        assert {key: Decimal(rendered[key]) for key in expected} == expected
+        for key in expected:
+            assert rendered[key] == canonical_amount(Decimal(rendered[key]))
+        assert rendered["undisclosed"] == sum(
+            levels[code][level][s][3] for level in counted for s in ("firm", "contingent", "paid")
+        )

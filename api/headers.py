@@ -192,14 +192,7 @@ def kept(slug: str, answer: Callable[[], Any]) -> Any:
     stamp = _stamp(slug)
     if stamp is None:
         return _conditional(answer())  # nothing projected of it (yet): nothing to keep
-    key = (
-        request.endpoint,
-        request.script_root,  # the timeline's `next` link carries it
-        request.path,
-        request.query_string,
-        request.headers.get("Accept", ""),
-        stamp,
-    )
+    key = _request_key(stamp)
     answers = kept_answers()
     found = answers.get(key)
     if found is None:
@@ -208,6 +201,36 @@ def kept(slug: str, answer: Callable[[], Any]) -> Any:
         if found is None:
             return _conditional(result)
         answers.put(key, found)
+    return _send(found)
+
+
+def already_kept(slug: str, **_: Any) -> Response | None:
+    """This very request's kept answer, if there is one, looked up before its query is parsed
+    (`@operation(answered=...)`): an answer is kept only for a request that parsed, and the
+    same path, query and `Accept` parse the same way again. None for a what-if read and for
+    one that waits for a position first (`min_position`): `kept` answers those."""
+    if "policy" in request.args or "min_position" in request.args:
+        return None
+    stamp = _stamp(slug)
+    if stamp is None:
+        return None
+    found = kept_answers().get(_request_key(stamp))
+    return None if found is None else _send(found)
+
+
+def _request_key(stamp: tuple[Any, ...]) -> Hashable:
+    return (
+        request.endpoint,
+        request.script_root,  # the timeline's `next` link carries it
+        request.path,
+        request.query_string,
+        request.headers.get("Accept", ""),
+        stamp,
+    )
+
+
+def _send(found: Kept) -> Response:
+    """A kept answer as a response to this request: a 304 if its `If-None-Match` matches."""
     if _unchanged(found):
         # What `make_conditional` answers, without the body it would drop.
         return current_app.response_class(

@@ -46,6 +46,9 @@ class Operation:
     alternatives: tuple[tuple[str, Any], ...] = ()
     # Other statuses answered in `media` rather than as problems (a page's 401, say).
     pages: tuple[int, ...] = ()
+    # Called with the view's arguments once the request is authorized, before its query is
+    # parsed: a ready answer (a kept one, `api.headers.already_kept`) or None.
+    answered: Callable[..., Response | None] | None = None
 
 
 def operation(
@@ -61,6 +64,7 @@ def operation(
     media: str = "application/json",
     alternatives: tuple[tuple[str, Any], ...] = (),
     pages: tuple[int, ...] = (),
+    answered: Callable[..., Response | None] | None = None,
 ) -> Callable[[View], View]:
     """Wrap a view: authorize, load `args` (query) and `body` (JSON, when `body` is a schema
     class), wait for `min_position`, and dump what the view returns with `response`.
@@ -79,12 +83,15 @@ def operation(
         media,
         alternatives,
         pages,
+        answered,
     )
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Response:
             authorize(spec.scope)
+            if spec.answered is not None and (ready := spec.answered(**kwargs)) is not None:
+                return ready
             if spec.query is not None:
                 args = load(spec.query, _query_args())
                 wait_for(args.pop("min_position", None))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from api.errors import invalid
-from api.headers import kept
+from api.headers import already_kept, kept
 from api.schemas import AppendedOut, EventBatch, EventDetail, ReadQuery, TimelinePage, TimelineQuery
 from api.services import pactlog
 from api.views._common import (
@@ -50,7 +50,7 @@ def append(slug: str) -> Any:
 
 
 @bp.get("")
-@operation(query=TimelineQuery, response=TimelinePage, errors=(404, 422))
+@operation(query=TimelineQuery, response=TimelinePage, errors=(404, 422), answered=already_kept)
 def timeline(slug: str, args: dict[str, Any]) -> Any:
     """The timeline in valid-time order: filter by words (`q`), type, dates and confidence;
     page by cursor."""

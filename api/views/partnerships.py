@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, json, stream_with_context, url_for
 
 from api.errors import invalid
-from api.headers import kept
+from api.headers import already_kept, kept
 from api.schemas import (
     AppendedOut,
     CreatePartnership,
@@ -70,7 +70,7 @@ def list_(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/<slug:slug>/state")
-@operation(query=StateQuery, response=StateOut, errors=(404, 422))
+@operation(query=StateQuery, response=StateOut, errors=(404, 422), answered=already_kept)
 def state(slug: str, args: dict[str, Any]) -> Any:
     """Investments, trust, disputes and risks: now, or as of a date, as known at an instant.
 

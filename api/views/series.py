@@ -12,7 +12,7 @@ from marshmallow import fields, validate
 
 from api.contracts import typed
 from api.errors import Problem
-from api.headers import kept
+from api.headers import already_kept, kept
 from api.schemas import (
     MAX_POSITION,
     DateRange,
@@ -99,6 +99,7 @@ class SeriesOut(StreamKnowledge):
     query=SeriesQuery,
     response=SeriesOut,
     errors=(404, 422),
+    answered=already_kept,
     alternatives=(("text/csv", {"type": "string", "example": "at,trust\n2023-11-01,62.0\n"}),),
 )
 def series(slug: str, metric: str, args: dict[str, Any]) -> Any:

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import api.web as api_web
 from api.headers import Kept, KeptAnswers, kept_answers
 from api.services import services
 from events.envelope import parse_event
@@ -184,3 +185,48 @@ def test_a_304_from_a_kept_answer_is_the_one_werkzeug_gives(
     assert sorted(short.headers.items()) == sorted(full.headers.items())
     ranged = client.get(url, headers={**conditional, "Range": "bytes=0-1"})
     assert ranged.status_code in (206, 304)
+
+
+@pytest.mark.parametrize("url", READS)
+def test_a_kept_answer_is_found_before_the_query_is_parsed_again(
+    client: FlaskClient,
+    writer: dict[str, str],
+    loaded: list[dict[str, Any]],
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = client.get(url, headers=writer)
+    parsed: list[str] = []
+    load = api_web.load
+    monkeypatch.setattr(
+        api_web, "load", lambda schema, *a, **k: parsed.append(schema) or load(schema, *a, **k)
+    )
+    again = client.get(url, headers=writer)
+    assert again.data == first.data
+    assert parsed == []
+    client.get(url, headers={**writer, "Accept": "text/csv"})  # another request: parsed
+    assert parsed
+
+
+def test_a_query_that_does_not_parse_is_refused_whatever_was_kept(
+    client: FlaskClient, writer: dict[str, str], loaded: list[dict[str, Any]]
+) -> None:
+    url = f"/v1/partnerships/{SLUG}/series/trust?step=month"
+    assert client.get(url, headers=writer).status_code == 200
+    refused = client.get(url + "&step=fortnight", headers=writer)
+    assert refused.status_code == 422
+    assert refused.mimetype == "application/problem+json"
+    assert "step" in refused.get_data(as_text=True)
+
+
+def test_a_kept_read_still_needs_its_scope(
+    projected_apart: Flask,
+) -> None:
+    client = projected_apart.test_client()
+    url = "/v1/partnerships/acme/state"
+    assert client.get(url).status_code == 200  # kept (anonymous reads allowed here)
+    with projected_apart.app_context():
+        answers = kept_answers()
+    assert len(answers) == 1
+    refused = client.get(url, headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401

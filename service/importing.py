@@ -2,14 +2,14 @@
 CloudEvents) or CSV (the timeline export's columns, e.g. a spreadsheet), all or nothing.
 
 Every row is read and validated first, then rehearsed against the write rules
-(`PactlogService.rehearse`), before anything is stored: a file with any bad row stores nothing,
-and the report names each bad row by its number (the line; in CSV the spreadsheet's row, the
-header being row 1). Asked for `partial`, every good row is stored and the bad ones reported.
-Rows whose event id is already recorded with the same content load once (a second load of the
-same file stores nothing new); the same id with other content is a bad row. A log export's
-events recorded together in the old store are recorded together again (and apart if apart), so
-that each past state of knowledge there has one here: answers at corresponding `known_at` cuts
-are the same.
+(`PactlogService.rehearsal`, a chunk at a time), before anything is stored: a file with any bad
+row stores nothing, and the report names each bad row by its number (the line; in CSV the
+spreadsheet's row, the header being row 1). Asked for `partial`, every good row is stored and
+the bad ones reported. Rows whose event id is already recorded with the same content load once
+(a second load of the same file stores nothing new); the same id with other content is a bad
+row. A log export's events recorded together in the old store are recorded together again (and
+apart if apart), so that each past state of knowledge there has one here: answers at
+corresponding `known_at` cuts are the same.
 
 A large JSON Lines file (`import_lines`) is validated by one process per core, a chunk of lines
 each, with the same `parse_event` as everywhere; the rows come back pickled and stay so until
@@ -31,10 +31,12 @@ from multiprocessing import get_context
 from typing import Any
 
 from events import strict_json
+from events.catalog import AMENDING_TYPES
 from events.envelope import EventDraft, parse_event
 from events.errors import DomainError, InvalidEvent
 from events.integrity import content_digest
 from service.pactlog import PactlogService
+from service.write.rehearsal import Rehearsal
 
 BATCH = 1000
 CHUNK = 20_000  # lines a worker validates at a time (~2 s of work)
@@ -156,16 +158,21 @@ def _import(service: PactlogService, chunks: Iterable[_Checked], partial: bool) 
     """Check every chunk (validated; ids not recorded with other content; the write rules),
     then store: records are appended in file order, consecutive ones of a partnership
     together. Chunks are kept pickled between the check and the store (a fifth of their size
-    as objects); only the rehearsal holds every row at once."""
+    as objects), and unpickled one at a time: memory follows the chunk, not the file."""
     report = ImportReport()
     kept: list[_Checked] = []
     dropped: set[int] = set()  # row numbers already there or refused
+    aimed_at: set[str] = set()  # the ids amendments aim at (rehearsing keeps those drafts)
     for checked in chunks:  # while the workers validate the next ones
         report.rows += checked.rows
         report.refused += checked.refused
-        dropped |= _known_rows(service, checked.unpacked(), report)
+        rows = checked.unpacked()
+        dropped |= _known_rows(service, rows, report)
+        aimed_at |= {
+            str(row.draft.data["target_id"]) for row in rows if row.draft.type in AMENDING_TYPES
+        }
         kept.append(checked)
-    dropped |= _refused_by_the_rules(service, _rows_of(kept, dropped), report)
+    dropped |= _refused_by_the_rules(service, kept, dropped, aimed_at, report)
     report.refused.sort()
     if report.refused and not partial:
         return report
@@ -270,18 +277,28 @@ def _known_rows(service: PactlogService, rows: list[_Row], report: ImportReport)
 
 
 def _refused_by_the_rules(
-    service: PactlogService, rows: Iterable[_Row], report: ImportReport
+    service: PactlogService,
+    chunks: list[_Checked],
+    dropped: set[int],
+    aimed_at: set[str],
+    report: ImportReport,
 ) -> set[int]:
-    """The numbers of the rows the write rules refuse, each partnership's rows rehearsed in
-    order after its stream."""
-    by_slug: dict[str, list[_Row]] = {}
-    for row in rows:
-        by_slug.setdefault(row.slug, []).append(row)
+    """The numbers of the rows the write rules refuse: each partnership's rows rehearsed in file
+    order after its stream, a chunk at a time (`PactlogService.rehearsal`)."""
+    rehearsals: dict[str, Rehearsal] = {}
     bad: set[int] = set()
-    for slug, own in by_slug.items():
-        for index, error in service.rehearse(slug, [row.draft for row in own]):
-            bad.add(own[index].number)
-            report.refused.append((own[index].number, str(error)))
+    for checked in chunks:
+        by_slug: dict[str, list[_Row]] = {}
+        for row in checked.unpacked():
+            if row.number not in dropped:
+                by_slug.setdefault(row.slug, []).append(row)
+        for slug, own in by_slug.items():
+            rehearsal = rehearsals.get(slug)
+            if rehearsal is None:
+                rehearsal = rehearsals[slug] = service.rehearsal(slug)
+            for index, error in rehearsal.part([row.draft for row in own], aimed_at):
+                bad.add(own[index].number)
+                report.refused.append((own[index].number, str(error)))
     return bad
 
 

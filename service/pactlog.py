@@ -32,6 +32,7 @@ from service.read.series import SeriesReads
 from service.read.whatif import WhatIfReads
 from service.view import ViewReader, open_view
 from service.write.append import Appender
+from service.write.rehearsal import Rehearsal
 from service.write.requests import Appended
 from service.write.store import PactlogApplication, Streams, racing_schema_creation
 from service.write.verify import Verification, verify
@@ -115,6 +116,11 @@ class PactlogService(PartnershipQueries, AcrossQueries):
         """Which of `drafts` the write rules would refuse at the end of the stream (the refused
         left out): (index, error) of each; nothing is stored (see `Appender.rehearse`)."""
         return self._appender.rehearse(slug, drafts)
+
+    def rehearsal(self, slug: str) -> Rehearsal:
+        """A rehearsal of `slug`'s drafts a part at a time, in order, each after the parts
+        before (see `Rehearsal`): what `rehearse` does, in bounded memory."""
+        return self._appender.rehearsal(slug)
 
     @translated
     def recorded_digests(self, event_ids: Sequence[str]) -> dict[str, str]:

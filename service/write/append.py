@@ -26,6 +26,7 @@ from events.integrity import content_digest
 from service.write.commit import GroupCommit, Pending
 from service.write.prepare import prepare
 from service.write.recorders import IdempotencyRecord, IndexEntry
+from service.write.rehearsal import Rehearsal
 from service.write.requests import Appended, AppendedEvent, AppendRequest
 from service.write.store import Streams
 from service.write.stream import Partnership
@@ -64,40 +65,12 @@ class Appender:
 
     def rehearse(self, slug: str, drafts: Sequence[EventDraft]) -> list[tuple[int, DomainError]]:
         """Which of `drafts` the write rules would refuse, appended in order at the end of the
-        stream with the refused ones left out: (index, error) of each. Nothing is stored.
+        stream with the refused ones left out: (index, error) of each. Nothing is stored."""
+        return self.rehearsal(slug).part(drafts)
 
-        The whole list is staged once; only when it fails is the first refused draft found by
-        bisection on its prefixes (staging is all or nothing), left out, and the rest tried.
-        """
-        now = self.clock()
-
-        def refusal(indices: list[int]) -> DomainError | None:
-            if not indices:
-                return None
-            request = AppendRequest.of(slug, [drafts[i] for i in indices], None, None)
-            try:
-                prepare(self.streams, request, now, fresh=True)
-            except DomainError as error:
-                return error
-            return None
-
-        refused: list[tuple[int, DomainError]] = []
-        kept, good = list(range(len(drafts))), 0  # kept[:good] is known to pass
-        error = refusal(kept)
-        while error is not None:
-            low, high = good, len(kept)  # kept[:low] passes, kept[:high] fails
-            while high - low > 1:
-                middle = (low + high) // 2
-                found = refusal(kept[:middle])
-                if found is None:
-                    low = middle
-                else:
-                    high, error = middle, found
-            refused.append((kept[high - 1], error))
-            del kept[high - 1]
-            good = high - 1
-            error = refusal(kept)
-        return refused
+    def rehearsal(self, slug: str) -> Rehearsal:
+        """A rehearsal of `slug`'s drafts given a part at a time (see `Rehearsal`)."""
+        return Rehearsal(self.streams, slug, self.clock())
 
     def close(self) -> None:
         self.streams.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError
@@ -23,11 +24,14 @@ def prepare(
     *,
     fresh: bool,
     base: Partnership | None = None,
+    earlier: Mapping[str, EventDraft] | None = None,
 ) -> Partnership:
     """The aggregate with the request's drafts triggered on it, every write rule checked.
 
-    `base`, an aggregate already holding other requests' events of this commit, is copied
-    rather than changed, so that a refused request leaves it as it was.
+    `base`, an aggregate already holding other requests' events of this commit (or a
+    rehearsal's earlier parts), is copied rather than changed, so that a refused request leaves
+    it as it was. `earlier`: drafts staged on `base` before (by id) that an amendment may aim
+    at, beside those of this request and the stored events.
     """
     slug, drafts, expected_version = request.slug, request.drafts, request.expected_version
     today = now.date()
@@ -53,7 +57,7 @@ def prepare(
         if expected_version is not None and aggregate.version != expected_version:
             raise StaleVersion(expected_version, aggregate.version)
         rest = list(drafts)
-    batch: dict[str, EventDraft] = {}
+    batch: dict[str, EventDraft] = dict(earlier or {})
     for draft in rest:
         target = _target(streams, slug, draft, batch)
         check_draft(draft, aggregate.facts, today, target, slug)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from events.envelope import EventDraft, RecordedEvent
-from events.errors import DomainError
 from events.integrity import GENESIS
 from service.config import store_env
 from service.errors import store_errors, translated
@@ -111,15 +110,9 @@ class PactlogService(PartnershipQueries, AcrossQueries):
             slug, drafts, expected_version=expected_version, idempotency_key=idempotency_key
         )
 
-    @translated
-    def rehearse(self, slug: str, drafts: Sequence[EventDraft]) -> list[tuple[int, DomainError]]:
-        """Which of `drafts` the write rules would refuse at the end of the stream (the refused
-        left out): (index, error) of each; nothing is stored (see `Appender.rehearse`)."""
-        return self._appender.rehearse(slug, drafts)
-
     def rehearsal(self, slug: str) -> Rehearsal:
-        """A rehearsal of `slug`'s drafts a part at a time, in order, each after the parts
-        before (see `Rehearsal`): what `rehearse` does, in bounded memory."""
+        """Which of `slug`'s drafts the write rules would refuse, appended in order at the end of
+        its stream, given a part at a time (see `Rehearsal`); nothing is stored."""
         return self._appender.rehearsal(slug)
 
     @translated

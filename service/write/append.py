@@ -63,11 +63,6 @@ class Appender:
         request = AppendRequest.of(slug, drafts, expected_version, idempotency_key)
         return self._group_commit.submit(request)
 
-    def rehearse(self, slug: str, drafts: Sequence[EventDraft]) -> list[tuple[int, DomainError]]:
-        """Which of `drafts` the write rules would refuse, appended in order at the end of the
-        stream with the refused ones left out: (index, error) of each. Nothing is stored."""
-        return self.rehearsal(slug).part(drafts)
-
     def rehearsal(self, slug: str) -> Rehearsal:
         """A rehearsal of `slug`'s drafts given a part at a time (see `Rehearsal`)."""
         return Rehearsal(self.streams, slug, self.clock())

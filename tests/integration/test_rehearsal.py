@@ -77,7 +77,7 @@ def _in_parts(service: PactlogService, drafts: list[EventDraft], cuts: Sequence[
 
 def test_parts_refuse_what_the_whole_refuses_wherever_they_are_cut(service):
     drafts = _drafts()
-    whole = _verdicts(service.rehearse(SLUG, drafts))
+    whole = _verdicts(service.rehearsal(SLUG).part(drafts))
     assert whole == [2, 4, 6, 9, 11]
     for cut in range(1, len(drafts)):
         assert _verdicts(_in_parts(service, drafts, [cut])) == whole, cut
@@ -92,7 +92,7 @@ def test_parts_after_a_stored_stream_start_where_it_ends(service):
     drafts = _drafts()
     service.append(SLUG, drafts[:2])
     rest = drafts[2:]
-    whole = _verdicts(service.rehearse(SLUG, rest))
+    whole = _verdicts(service.rehearsal(SLUG).part(rest))
     for cut in range(1, len(rest)):
         assert _verdicts(_in_parts(service, rest, [cut])) == whole
     assert service.last_position() == 2
